@@ -13,19 +13,48 @@ partitioning="hive")``), pandas (``read_parquet(path)``), polars
 (``scan_parquet(f"{path}/**/*.parquet", hive_partitioning=True)``) and DuckDB
 (``read_parquet('<path>/*/*/*.parquet', hive_partitioning=true)``). The manifest sits beside the
 tables, not inside them, because pyarrow would try to read it as Parquet.
+
+The ``scenario`` and ``seed`` columns exist only in the partition path, never inside the files.
+Each file carries its provenance as Parquet key-value metadata (:data:`META_SCENARIO`,
+:data:`META_HASH`, :data:`META_SEED` and the ``*.version`` keys of :func:`versions`).
+
+Every file is written under a temporary name in its final folder and renamed into place when
+complete (:func:`atomic_path`), so a process killed at any moment leaves either the previous file,
+the new complete file, or nothing: never a truncated one. Temporary names start with a dot and do
+not end in ``.parquet``, so no reader above ever picks one up.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
 import json
+import os
+import platform
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 TABLES: tuple[str, ...] = ("metrics", "groups", "students", "employers")
 MANIFEST = "manifest.json"
+PART = "part-0.parquet"
+"""File name of the one file in each ``scenario=<name>/seed=<k>`` partition."""
+
+LOCK = ".lock"
+TMP_SUFFIX = ".tmp"
+ROW_GROUP_ROWS = 65_536
+"""Rows per Parquet row group: large snapshots are written (and read back) in pieces."""
+
+META_SCENARIO = "hiresim.scenario"
+META_HASH = "hiresim.scenario_hash"
+META_SEED = "hiresim.seed"
+
+_PARTITION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]*$")
 
 
 def table_dir(run_dir: Path | str, table: str = "metrics") -> Path:
@@ -71,3 +100,198 @@ def read_manifest(run_dir: Path | str) -> dict[str, Any]:
     if not path.exists():
         return {}
     return json.loads(path.read_text())
+
+
+# ==================================================================== write side
+
+
+def versions() -> dict[str, str]:
+    """Versions of hiresim and the libraries that shape its results, by ``<name>.version`` key."""
+
+    def dist(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+    from sim import __version__
+
+    return {
+        "hiresim.version": __version__,
+        "mesa.version": dist("mesa"),
+        "numpy.version": dist("numpy"),
+        "pyarrow.version": pa.__version__,
+        "python.version": platform.python_version(),
+    }
+
+
+def check_partition_value(value: str) -> None:
+    """Raise ValueError unless ``value`` can be a partition folder name as it is.
+
+    Hive readers percent-decode partition values and some treat ``/``, ``=`` or a leading dot
+    specially, so names are kept to letters, digits and ``_ . + -``.
+    """
+    if not _PARTITION_VALUE.match(value):
+        raise ValueError(
+            f"scenario name {value!r} cannot name a partition folder: use letters, digits and "
+            "'_ . + -', starting with a letter or digit"
+        )
+
+
+def part_path(run_dir: Path | str, table: str, scenario: str, seed: int) -> Path:
+    """Where one (scenario, seed) task's file of ``table`` lives."""
+    check_partition_value(scenario)
+    return table_dir(run_dir, table) / f"scenario={scenario}" / f"seed={int(seed)}" / PART
+
+
+def file_metadata(scenario: Mapping[str, Any], scenario_hash: str, seed: int) -> dict[str, str]:
+    """The key-value metadata every Parquet file of a task carries.
+
+    Args:
+        scenario: The resolved scenario as ``Scenario.to_dict()``.
+        scenario_hash: ``Scenario.hash``.
+        seed: The task's seed.
+    """
+    return {
+        META_SCENARIO: json.dumps(scenario, sort_keys=True),
+        META_HASH: scenario_hash,
+        META_SEED: str(int(seed)),
+        **versions(),
+    }
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
+
+    The file is flushed to disk before the rename, so after the rename ``path`` is complete even
+    through a power cut. When the block raises (or the process is interrupted) the temporary file
+    is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_part(
+    path: Path | str,
+    data: pa.Table | pa.RecordBatchReader | Iterable[pa.RecordBatch],
+    metadata: Mapping[str, str],
+    *,
+    schema: pa.Schema | None = None,
+    row_group_rows: int = ROW_GROUP_ROWS,
+) -> None:
+    """Write one Parquet file atomically, batch by batch, with key-value metadata.
+
+    Args:
+        path: Final file path.
+        data: The rows: a table, a record-batch reader (streamed without materialising it) or
+            record batches (then ``schema`` is required).
+        metadata: Key-value metadata for the file (:func:`file_metadata`).
+        schema: Schema of ``data`` when it is a plain iterable of batches.
+        row_group_rows: Rows per row group.
+    """
+    if isinstance(data, pa.Table):
+        schema, batches = data.schema, data.to_batches(max_chunksize=row_group_rows)
+    elif isinstance(data, pa.RecordBatchReader):
+        schema, batches = data.schema, data
+    elif schema is None:
+        raise ValueError("schema is required when data is an iterable of record batches")
+    else:
+        batches = data
+    schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for batch in batches:
+            if batch.num_rows:
+                writer.write_batch(batch, row_group_size=row_group_rows)
+
+
+def read_part_metadata(path: Path | str) -> dict[str, str]:
+    """The key-value metadata of one Parquet file (without Arrow's own schema key)."""
+    raw = pq.read_metadata(path).metadata or {}
+    return {k.decode(): v.decode(errors="replace") for k, v in raw.items() if k != b"ARROW:schema"}
+
+
+def scan_parts(run_dir: Path | str, table: str = "metrics") -> dict[tuple[str, int], Path]:
+    """The complete files of one table, by (scenario, seed), as found on disk."""
+    found: dict[tuple[str, int], Path] = {}
+    for path in table_dir(run_dir, table).glob(f"scenario=*/seed=*/{PART}"):
+        scenario = path.parent.parent.name.split("=", 1)[1]
+        seed = path.parent.name.split("=", 1)[1]
+        with contextlib.suppress(ValueError):
+            found[(scenario, int(seed))] = path
+    return found
+
+
+def write_manifest(run_dir: Path | str, manifest: Mapping[str, Any]) -> None:
+    """Write ``manifest.json`` atomically (it is rewritten after every task)."""
+    with atomic_path(Path(run_dir) / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def clean_temp_files(run_dir: Path | str) -> list[Path]:
+    """Remove temporary files a killed run left behind; returns what was removed.
+
+    Call it only while holding the run's :class:`RunLock`, so no live writer owns them.
+    """
+    run_dir = Path(run_dir)
+    candidates = list(run_dir.glob(f".*{TMP_SUFFIX}"))
+    for table in TABLES:
+        candidates += table_dir(run_dir, table).glob(f"scenario=*/seed=*/.*{TMP_SUFFIX}")
+    for path in candidates:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return candidates
+
+
+class RunLockedError(RuntimeError):
+    """Another process is writing to the run folder."""
+
+
+class RunLock:
+    """An exclusive advisory lock on a run folder, released when the process ends in any way.
+
+    Two runs writing the same folder at once would race on the manifest, so the second one is
+    refused. On platforms without ``fcntl`` the lock is a no-op.
+    """
+
+    def __init__(self, run_dir: Path | str) -> None:
+        self.path = Path(run_dir) / LOCK
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+")  # held open for the lock's lifetime
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise RunLockedError(
+                f"{self.path.parent} is in use by another hiresim run ({holder}); wait for it "
+                "to finish or choose another --out"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} on {platform.node()}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
