@@ -7,7 +7,17 @@ population.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER
+
+if TYPE_CHECKING:
+    from sim.model import HiringModel
 
 
 @dataclass(frozen=True)
@@ -140,3 +150,172 @@ METRICS: tuple[Metric, ...] = (
 
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+
+
+# ====================================================================== reporters
+RECENT_GRAD_MONTHS = 24
+"""Graduates count as recent for the 24 months after graduation (months 0..23)."""
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """Masks and index sets shared by the month's reporters, computed once per month.
+
+    Attributes:
+        month: The month.
+        enrolled: Rows of enrolled students.
+        labour_force: Boolean mask of graduates and dropouts.
+        employed: Boolean mask of people in a job.
+        unemployed: Rows of unemployed people in the labour force.
+    """
+
+    month: int
+    enrolled: np.ndarray
+    labour_force: np.ndarray
+    employed: np.ndarray
+    unemployed: np.ndarray
+
+    @classmethod
+    def of(cls, model: HiringModel) -> MonthView:
+        """Build the view of ``model`` at its current month."""
+        pop = model.population
+        lf = pop.status >= GRADUATE
+        employed = pop.employer != NO_EMPLOYER
+        return cls(
+            month=model.month,
+            enrolled=np.flatnonzero(pop.status == ENROLLED),
+            labour_force=lf,
+            employed=employed,
+            unemployed=np.flatnonzero(lf & ~employed),
+        )
+
+
+def _share(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean(dtype=np.float64)) if values.size else float("nan")
+
+
+def students_enrolled(model: HiringModel, v: MonthView) -> float:
+    return float(v.enrolled.size)
+
+
+def new_enrolments(model: HiringModel, v: MonthView) -> float:
+    return float(model.record.new_enrolments)
+
+
+def engaged_share(model: HiringModel, v: MonthView) -> float:
+    return _share(model.population.engaged[v.enrolled].sum(), v.enrolled.size)
+
+
+def mc_holder_share(model: HiringModel, v: MonthView) -> float:
+    return _share(model.population.has_mc[v.enrolled].sum(), v.enrolled.size)
+
+
+def genai_mc_share(model: HiringModel, v: MonthView) -> float:
+    return _share(model.population.has_genai[v.enrolled].sum(), v.enrolled.size)
+
+
+def credit_bearing_share_of_holders(model: HiringModel, v: MonthView) -> float:
+    pop = model.population
+    holders = v.enrolled[pop.has_mc[v.enrolled]]
+    return _share(pop.has_cb[holders].sum(), holders.size)
+
+
+def graduates_in_labour_force(model: HiringModel, v: MonthView) -> float:
+    return float(np.count_nonzero(model.population.status == GRADUATE))
+
+
+def recent_grad_unemployment_rate(model: HiringModel, v: MonthView) -> float:
+    pop = model.population
+    recent = (pop.status == GRADUATE) & (v.month - pop.exit_month < RECENT_GRAD_MONTHS)
+    return _share(np.count_nonzero(recent & ~v.employed), np.count_nonzero(recent))
+
+
+def unemployed(model: HiringModel, v: MonthView) -> float:
+    return float(v.unemployed.size)
+
+
+def vacancies(model: HiringModel, v: MonthView) -> float:
+    return float(model.record.market_round.vacancies)
+
+
+def applications(model: HiringModel, v: MonthView) -> float:
+    return float(model.record.market_round.applications)
+
+
+def hires(model: HiringModel, v: MonthView) -> float:
+    return float(model.record.market_round.hires.person.size)
+
+
+def _spells(model: HiringModel, v: MonthView) -> np.ndarray:
+    return v.month - model.population.unemployed_since[v.unemployed]
+
+
+def mean_unemployment_duration_months(model: HiringModel, v: MonthView) -> float:
+    return _mean(_spells(model, v))
+
+
+def median_unemployment_duration_months(model: HiringModel, v: MonthView) -> float:
+    spells = _spells(model, v)
+    return float(np.median(spells)) if spells.size else float("nan")
+
+
+def mean_starting_salary(model: HiringModel, v: MonthView) -> float:
+    return _mean(model.record.market_round.hires.salary)
+
+
+def mean_starting_salary_mc(model: HiringModel, v: MonthView) -> float:
+    h = model.record.market_round.hires
+    return _mean(h.salary[h.has_mc])
+
+
+def mean_starting_salary_no_mc(model: HiringModel, v: MonthView) -> float:
+    h = model.record.market_round.hires
+    return _mean(h.salary[~h.has_mc])
+
+
+def employers_hiring_mc_share_12m(model: HiringModel, v: MonthView) -> float:
+    emp = model.employers
+    since = v.month - 12
+    return _share(
+        np.count_nonzero(emp.last_mc_hire > since), np.count_nonzero(emp.last_hire > since)
+    )
+
+
+def universities_offering_mc_share(model: HiringModel, v: MonthView) -> float:
+    return float(model.universities.offers_mc.mean())
+
+
+def universities_credit_bearing_share(model: HiringModel, v: MonthView) -> float:
+    unis = model.universities
+    return _share(unis.credit_bearing.sum(), unis.offers_mc.sum())
+
+
+def mean_skill_employed(model: HiringModel, v: MonthView) -> float:
+    return _mean(model.population.skill[v.employed])
+
+
+REPORTERS: dict[str, Callable[[HiringModel, MonthView], float]] = {
+    m.name: globals()[m.name] for m in METRICS if m.name != "month"
+}
+"""Reporter function of every metric column but ``month``, by column name."""
+
+
+def collect(model: HiringModel) -> dict[str, float]:
+    """One row of metrics for the model's current month."""
+    view = MonthView.of(model)
+    row: dict[str, float] = {"month": model.month}
+    for name, reporter in REPORTERS.items():
+        row[name] = reporter(model, view)
+    return row
+
+
+def to_table(rows: list[dict[str, float]]) -> pa.Table:
+    """The monthly rows as an Arrow table: ``month`` int32, every metric float64, in order."""
+    columns = {"month": pa.array([r["month"] for r in rows], pa.int32())}
+    for name in METRIC_NAMES[1:]:
+        columns[name] = pa.array([r[name] for r in rows], pa.float64())
+    return pa.table(columns)

@@ -111,7 +111,8 @@ class Param:
             return None if value in self.choices else f"expected one of {self.range_text()}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number in {self.range_text()}"
-        if kind is int and not float(value).is_integer():
+        # An int is whole already; float() of a huge TOML integer would overflow.
+        if kind is int and isinstance(value, float) and not value.is_integer():
             return f"expected a whole number in {self.range_text()}"
         if value != value:  # NaN
             return f"expected a number in {self.range_text()}"
@@ -162,7 +163,7 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- universities
     _p(
         "universities.students_per_university",
-        1000,
+        500,
         "students",
         (100, 100_000),
         "assumption",
@@ -454,7 +455,7 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- learning
     _p(
         "learning.mc_start_hazard",
-        0.02,
+        0.06,
         "per month",
         (0.0, 0.5),
         "assumption",
@@ -527,7 +528,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "learning.credit_choice_conversion",
-        0.6,
+        1.0,
         "share",
         (0.0, 1.0),
         "assumption",
@@ -536,7 +537,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "learning.genai_choice_conversion",
-        0.35,
+        0.9,
         "share",
         (0.0, 1.0),
         "assumption",
@@ -545,7 +546,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "learning.genai_access_nontechnical",
-        0.3,
+        0.5,
         "ratio",
         (0.0, 1.0),
         "assumption",
@@ -635,6 +636,15 @@ _PARAMS: list[Param] = [
         "Multiplier on the skill an MC adds at universities with faculty development (B3).",
     ),
     _p(
+        "learning.non_offering_start_multiplier",
+        0.5,
+        "ratio",
+        (0.0, 1.0),
+        "assumption",
+        "assumption: open online MCs remain available where the university offers none",
+        "Multiplier on the MC start hazard at universities that do not offer MCs.",
+    ),
+    _p(
         "learning.graduate_start_multiplier",
         0.3,
         "ratio",
@@ -646,7 +656,7 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- employers
     _p(
         "employers.students_per_employer",
-        50,
+        15,
         "students",
         (5, 10_000),
         "assumption",
@@ -664,7 +674,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.jobs_per_labour_force",
-        0.975,
+        0.955,
         "ratio",
         (0.5, 1.2),
         "assumption",
@@ -674,11 +684,21 @@ _PARAMS: list[Param] = [
     _p(
         "employers.vacancy_multiplier",
         1.0,
-        "ratio",
-        (0.0, 2.0),
+        "share",
+        (0.0, 1.0),
         "assumption",
-        "assumption: 1 = normal times; the recession scenario lowers it",
-        "Multiplier on the vacancies employers post for their open positions.",
+        "assumption: 1 = normal times; the recession scenario lowers it to 0.7",
+        "Share of open positions employers post each month; the rest are withdrawn until it "
+        "is back at 1.",
+    ),
+    _p(
+        "employers.position_recovery_rate",
+        0.1,
+        "per month",
+        (0.0, 1.0),
+        "assumption",
+        "assumption: withdrawn positions return over about ten months",
+        "Monthly share of withdrawn positions that return once employers post normally again.",
     ),
     _p(
         "employers.separation_rate",
@@ -962,6 +982,24 @@ _PARAMS: list[Param] = [
         "literature",
         "del Rio-Chanona et al. 2021: employed search on the job with small probability",
         "Monthly probability that an employed worker sends one application.",
+    ),
+    _p(
+        "market.own_sector_share",
+        0.5,
+        "share",
+        (0.0, 1.0),
+        "assumption",
+        "assumption: half of applications go to the seeker's own sector",
+        "Share of applications sent to vacancies in the seeker's own discipline's sector.",
+    ),
+    _p(
+        "market.offer_rounds",
+        3,
+        "rounds per month",
+        (1, 10),
+        "assumption",
+        "assumption: a declined offer goes to the runner-up within the month",
+        "Offer rounds per month; in each, open vacancies offer to their best remaining applicant.",
     ),
     _p(
         "market.job_switch_threshold",

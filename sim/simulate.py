@@ -1,17 +1,13 @@
-"""PROVISIONAL stand-in for the model entry point, so that runner/store/analysis work can proceed.
-
-It will be replaced by the real model run (same signature) in the model commit. It produces
-seeded random-walk tables with the real metric columns; nothing here is a model result.
-"""
+"""Run one scenario for one seed: the Python entry point for notebooks, the CLI and workers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 
-from sim.metrics import METRIC_NAMES
+from sim import metrics
+from sim.model import HiringModel
 
 
 @dataclass(frozen=True)
@@ -19,7 +15,7 @@ class RunResult:
     """Tables from one run of one scenario for one seed.
 
     Attributes:
-        metrics: One row per output month, columns :data:`sim.metrics.METRIC_NAMES`.
+        metrics: One row per reported month, columns :data:`sim.metrics.METRIC_NAMES`.
         groups: One row per month, group kind and group (None when not requested).
         students: End-of-run student snapshot (None unless requested).
         employers: End-of-run employer snapshot (None unless requested).
@@ -40,11 +36,20 @@ def run_scenario(
     agents: bool = False,
     groups: bool = True,
 ) -> RunResult:
-    """PROVISIONAL: seeded random walks with the metric columns (see module docstring)."""
-    run = getattr(scenario, "run", None)
-    months = months or (run.months if run is not None else 120)
-    rng = np.random.default_rng(seed)
-    cols: dict[str, object] = {"month": pa.array(np.arange(1, months + 1), pa.int32())}
-    for name in METRIC_NAMES[1:]:
-        cols[name] = pa.array(0.5 + np.cumsum(rng.normal(0, 0.01, months)), pa.float64())
-    return RunResult(metrics=pa.table(cols))
+    """Run ``scenario`` with ``seed`` through burn-in and every reported month.
+
+    Args:
+        scenario: A resolved :class:`sim.scenario.Scenario`.
+        seed: Seed of every random stream; the same seed gives the same population and draws
+            in every scenario.
+        months: Reported months (default: the scenario's ``[run]`` table).
+        students: Enrolled students at the start (default: the scenario's ``[run]`` table).
+        agents: Also return end-of-run student and employer snapshots.
+        groups: Also return the monthly outcomes by group.
+
+    Returns:
+        The run's tables.
+    """
+    model = HiringModel(scenario, seed, students=students, months=months)
+    model.run()
+    return RunResult(metrics=metrics.to_table(model.rows))

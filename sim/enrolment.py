@@ -1,0 +1,148 @@
+"""Enrolment: the yearly intake, engagement, dropout and graduation (the ``enrolment`` stream).
+
+Stated intentions (L1) enter only through the conversion parameters: a programme's realised
+enrolment lift is ``1 + students.enrolment_conversion * (stated ratio - 1)``, and likewise for
+engagement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.agents import UniversityTable
+from sim.params import DISCIPLINES, Value
+from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
+
+
+def enrolment_lift(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
+    """Realised relative enrolment probability of each university's programmes (1 = no MCs)."""
+    conv = p["students.enrolment_conversion"]
+    cb_ratio = p["students.enrol_intent_with_cb"] / p["students.enrol_intent_without_cb"]
+    ratio = np.where(
+        unis.credit_bearing,
+        cb_ratio,
+        np.where(unis.offers_mc, p["students.enrol_ratio_with_mc"], 1.0),
+    )
+    return 1.0 + conv * (ratio - 1.0)
+
+
+def enrol_probability(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
+    """Probability that a prospective student of each university enrols."""
+    return np.minimum(1.0, p["students.enrol_prob_no_mc"] * enrolment_lift(p, unis))
+
+
+def engaged_probability(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
+    """Probability that a student of each university is engaged."""
+    stated = p["students.engaged_intent_with_cb"] / p["students.engaged_intent_without_cb"]
+    lift = 1.0 + p["students.engagement_conversion"] * (stated - 1.0)
+    base = p["students.engaged_share_base"]
+    return np.clip(np.where(unis.credit_bearing, base * lift, base), 0.0, 1.0)
+
+
+def discipline_shares(p: Mapping[str, Value]) -> np.ndarray:
+    """Shares of the disciplines, normalised to sum to one."""
+    shares = np.array([p[f"students.share_{d}"] for d in DISCIPLINES], dtype=float)
+    return shares / shares.sum()
+
+
+def intake(
+    pop: Population,
+    unis: UniversityTable,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+) -> int:
+    """Enrol this year's intake: each university's pool enrols at its realised probability.
+
+    Returns:
+        The number of new students.
+    """
+    counts = rng.binomial(unis.pool, enrol_probability(p, unis))
+    n = int(counts.sum())
+    if n == 0:
+        return 0
+    rows = pop.free_rows(n)
+    uni = np.repeat(np.arange(counts.size, dtype=np.int32), counts)
+    add_students(pop, rows, uni, p, month, rng, months_enrolled=np.zeros(n, np.int16))
+    pop.engaged[rows] = rng.random(n) < engaged_probability(p, unis)[uni]
+    return n
+
+
+def add_students(
+    pop: Population,
+    rows: np.ndarray,
+    uni: np.ndarray,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+    months_enrolled: np.ndarray,
+) -> None:
+    """Fill ``rows`` with new enrolled students of universities ``uni``."""
+    n = rows.size
+    pop.status[rows] = ENROLLED
+    pop.university[rows] = uni
+    pop.discipline[rows] = rng.choice(len(DISCIPLINES), size=n, p=discipline_shares(p))
+    ability = rng.standard_normal(n).astype(np.float32)
+    pop.ability[rows] = ability
+    pop.skill[rows] = ability
+    pop.ai_skill[rows] = rng.standard_normal(n).astype(np.float32)
+    pop.interest_draw[rows] = rng.random(n).astype(np.float32)
+    pop.entry_month[rows] = month - months_enrolled
+    pop.months_enrolled[rows] = months_enrolled
+
+
+def progress(
+    pop: Population,
+    unis: UniversityTable,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+) -> tuple[int, int]:
+    """Advance enrolled students one month: engagement, dropout, graduation.
+
+    Returns:
+        ``(graduates, dropouts)`` this month.
+    """
+    rows = np.flatnonzero(pop.status == ENROLLED)
+    u = rng.random((3, rows.size))
+    uni = pop.university[rows]
+
+    redraw = u[0] < p["students.engagement_redraw_hazard"]
+    pop.engaged[rows[redraw]] = u[1, redraw] < engaged_probability(p, unis)[uni[redraw]]
+
+    literate = unis.ai_literacy[uni]
+    pop.ai_literacy_months[rows[literate]] += 1
+
+    engaged = pop.engaged[rows]
+    hazard = np.where(
+        engaged, p["students.dropout_hazard_engaged"], p["students.dropout_hazard_disengaged"]
+    )
+    drop = u[2] < hazard
+    pop.months_enrolled[rows] += 1
+    grad = ~drop & (pop.months_enrolled[rows] >= p["students.program_months"])
+    leave_university(pop, rows[grad], GRADUATE, p, month)
+    leave_university(pop, rows[drop], DROPOUT, p, month)
+    return int(grad.sum()), int(drop.sum())
+
+
+def leave_university(
+    pop: Population, rows: np.ndarray, status: int, p: Mapping[str, Value], month: int
+) -> None:
+    """Move ``rows`` from study into the labour market as unemployed graduates or dropouts.
+
+    Study adds skill for the months enrolled, and AI literacy adds AI skill for the months spent
+    at a university running the programme.
+    """
+    if rows.size == 0:
+        return
+    years = pop.months_enrolled[rows].astype(np.float32) / 12.0
+    pop.skill[rows] += np.float32(p["learning.degree_skill_gain_per_year"]) * years
+    pop.ai_skill[rows] += np.float32(
+        p["learning.ai_literacy_monthly_gain"]
+    ) * pop.ai_literacy_months[rows].astype(np.float32)
+    pop.status[rows] = status
+    pop.exit_month[rows] = month
+    pop.employer[rows] = NO_EMPLOYER
+    pop.unemployed_since[rows] = month

@@ -1,0 +1,119 @@
+"""Learning: starting and completing microcredentials (the ``learning`` stream).
+
+Students who state that MCs matter (S1, through ``learning.interest_conversion``) start MCs at a
+monthly hazard that is higher for the engaged and the able (so an MC is partly a signal of
+ability). A started MC is GenAI with a probability set by G1 and access (technical disciplines, or
+any discipline where GenAI is integrated, B2), and credit-bearing where the university offers
+credit and the student wants it (L2). After ``learning.mc_duration_months`` it is completed with a
+probability from the completion literature, raised by engagement, credit and faculty development
+(B3). A completed MC adds skill; a GenAI MC adds AI skill to those it works for (G3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.agents import UniversityTable
+from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Value
+from sim.population import ENROLLED, FREE, MC_GENAI, MC_REGULAR, NEVER, Population
+
+TECHNICAL = np.array([d in TECHNICAL_DISCIPLINES for d in DISCIPLINES])
+
+
+def complete(
+    pop: Population,
+    unis: UniversityTable,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+) -> int:
+    """Finish the MCs that end this month: complete some, abandon the rest.
+
+    Returns:
+        The number of MCs completed.
+    """
+    rows = np.flatnonzero(pop.mc_end_month == month)
+    if rows.size == 0:
+        return 0
+    u = rng.random((3, rows.size))
+    enrolled = pop.status[rows] == ENROLLED
+    faculty = enrolled & unis.faculty_dev[pop.university[rows]]
+    prob = np.full(rows.size, p["learning.mc_completion_prob"])
+    prob[enrolled & pop.engaged[rows]] *= p["learning.engaged_completion_multiplier"]
+    prob[pop.mc_cb[rows]] *= p["learning.credit_bearing_completion_multiplier"]
+    prob[faculty] *= p["learning.faculty_completion_multiplier"]
+    done = u[0] < prob
+
+    pop.mc_end_month[rows] = NEVER
+    rows, faculty, u = rows[done], faculty[done], u[:, done]
+    genai = pop.mc_kind[rows] == MC_GENAI
+    pop.has_mc[rows] = True
+    pop.has_cb[rows] |= pop.mc_cb[rows]
+    pop.has_genai[rows] |= genai
+    pop.mc_count[rows] = np.minimum(pop.mc_count[rows].astype(np.int16) + 1, 127)
+
+    gain = np.where(
+        faculty, p["learning.mc_skill_gain"] * p["learning.faculty_skill_multiplier"],
+        p["learning.mc_skill_gain"],
+    )  # fmt: skip
+    pop.skill[rows] += gain.astype(np.float32)
+    works = p["learning.genai_skill_improve_share"] * p["learning.genai_skill_conversion"]
+    ai_gain = genai & (u[1] < works)
+    pop.ai_skill[rows[ai_gain]] += np.float32(p["learning.genai_ai_skill_gain"])
+
+    employed = pop.employer[rows] >= 0
+    raise_ = employed & (u[2] < p["wages.raise_after_mc_prob"])
+    pop.salary[rows[raise_]] *= np.float32(1.0 + p["wages.raise_after_mc_size"])
+    return int(rows.size)
+
+
+def start(
+    pop: Population,
+    unis: UniversityTable,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+) -> int:
+    """Start new MCs among people not already taking one.
+
+    Returns:
+        The number of MCs started.
+    """
+    rows = np.flatnonzero((pop.status != FREE) & (pop.mc_end_month == NEVER))
+    u = rng.random((4, rows.size))
+    enrolled = pop.status[rows] == ENROLLED
+    uni = pop.university[rows]
+    offers = unis.offers_mc[uni] & enrolled
+    integrated = unis.genai_across[uni] & enrolled
+
+    interest = p["students.mc_interest_share"] * p["learning.interest_conversion"]
+    hazard = p["learning.mc_start_hazard"] * (pop.interest_draw[rows] < interest)
+    hazard = hazard * np.exp(p["learning.ability_selection"] * pop.ability[rows])
+    hazard[enrolled & ~pop.engaged[rows]] *= p["learning.disengaged_start_multiplier"]
+    hazard[enrolled & ~offers] *= p["learning.non_offering_start_multiplier"]
+    hazard[~enrolled] *= p["learning.graduate_start_multiplier"]
+    # Where GenAI is integrated across disciplines, its support (S2) adds GenAI starts of its own.
+    embedded = (
+        integrated
+        * p["learning.mc_start_hazard"]
+        * p["students.genai_in_degree_support"]
+        * p["learning.genai_integration_uptake_conversion"]
+    )
+    started = u[0] < np.minimum(hazard + embedded, 1.0)
+    from_embedded = u[0] >= np.minimum(hazard, 1.0)
+
+    access = np.where(
+        TECHNICAL[pop.discipline[rows]] | integrated, 1.0, p["learning.genai_access_nontechnical"]
+    )
+    genai_prob = access * p["students.genai_priority_share"] * p["learning.genai_choice_conversion"]
+    genai = from_embedded | (u[1] < genai_prob)
+    credit = unis.credit_bearing[uni] & enrolled
+    credit &= u[2] < p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
+
+    chosen = rows[started]
+    pop.mc_end_month[chosen] = month + int(p["learning.mc_duration_months"])
+    pop.mc_kind[chosen] = np.where(genai[started], MC_GENAI, MC_REGULAR)
+    pop.mc_cb[chosen] = credit[started]
+    return int(chosen.size)

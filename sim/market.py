@@ -1,0 +1,223 @@
+"""The entry-level labour market, cleared each month in vectorized numpy (the ``market`` stream).
+
+Order within a month: people leave the modelled market at the end of their career window, jobs
+end at the separation rate, employers post vacancies for open positions, job seekers apply, each
+vacancy offers its job to its best-scoring applicant, and each applicant accepts the best offer.
+A worker holds at most one job and a vacancy is filled at most once, by construction: winners are
+the first row of each vacancy's group and acceptances the first row of each person's group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import wages
+from sim.agents import EmployerTable
+from sim.params import DISCIPLINES, Value
+from sim.population import GRADUATE, NEVER, NO_EMPLOYER, Population, reset_rows
+from sim.wages import Hires
+
+EXPERIENCE_CAP = np.iinfo(np.int16).max
+
+
+@dataclass(frozen=True)
+class MarketRound:
+    """What happened in one month's matching round.
+
+    Attributes:
+        vacancies: Vacancies open for the round.
+        applications: Applications sent.
+        hires: The hires made.
+    """
+
+    vacancies: int
+    applications: int
+    hires: Hires
+
+
+def end_jobs(pop: Population, emp: EmployerTable, rows: np.ndarray, month: int) -> None:
+    """End the jobs of ``rows`` (employed people): free the positions, bank the experience."""
+    if rows.size == 0:
+        return
+    emp.filled -= np.bincount(pop.employer[rows], minlength=emp.filled.size)
+    tenure = month - pop.hired_month[rows]
+    pop.experience_months[rows] = np.minimum(
+        pop.experience_months[rows].astype(np.int32) + tenure, EXPERIENCE_CAP
+    )
+    pop.employer[rows] = NO_EMPLOYER
+    pop.salary[rows] = 0.0
+    pop.hired_month[rows] = NEVER
+
+
+def age_out(pop: Population, emp: EmployerTable, p: Mapping[str, Value], month: int) -> int:
+    """Remove people whose career window has passed. Returns how many left."""
+    window = int(p["market.career_window_months"])
+    rows = np.flatnonzero((pop.status >= GRADUATE) & (month - pop.exit_month >= window))
+    end_jobs(pop, emp, rows[pop.employer[rows] != NO_EMPLOYER], month)
+    reset_rows(pop, rows)
+    return int(rows.size)
+
+
+def separate(
+    pop: Population,
+    emp: EmployerTable,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+) -> int:
+    """End jobs at the monthly separation rate. Returns how many jobs ended."""
+    employed = np.flatnonzero(pop.employer != NO_EMPLOYER)
+    leaving = employed[rng.random(employed.size) < p["employers.separation_rate"]]
+    end_jobs(pop, emp, leaving, month)
+    pop.unemployed_since[leaving] = month
+    return int(leaving.size)
+
+
+def post_vacancies(
+    emp: EmployerTable, p: Mapping[str, Value], rng: np.random.Generator
+) -> np.ndarray:
+    """Post vacancies for open positions; return the employer of each vacancy.
+
+    With ``employers.vacancy_multiplier`` below one, each open position is posted with that
+    probability and the rest are withdrawn, so a downturn lowers the flow of vacancies for as long
+    as it lasts. Back at one, withdrawn positions return at ``employers.position_recovery_rate``.
+    """
+    share = p["employers.vacancy_multiplier"]
+    open_ = np.maximum(emp.positions - emp.filled, 0)
+    posted = rng.binomial(open_, share)
+    if share < 1.0:
+        emp.positions -= open_ - posted
+    else:
+        missing = np.maximum(emp.base_positions - emp.positions, 0)
+        emp.positions += rng.binomial(missing, p["employers.position_recovery_rate"])
+    return np.repeat(np.arange(emp.positions.size), posted)
+
+
+def scores(
+    pop: Population,
+    emp: EmployerTable,
+    p: Mapping[str, Value],
+    person: np.ndarray,
+    employer: np.ndarray,
+    signal: np.ndarray,
+    month: int,
+) -> np.ndarray:
+    """Ranking score of each application: what the employer observes, weighted its own way."""
+    worth = wages.learned_worth(emp, p)
+    mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
+    mc_w = mc_w * (emp.mc_positive_draw < p["employers.mc_positive_share"]) * worth[:, 0]
+    exp_w = p["employers.experience_weight"]
+    genai_w = p["employers.genai_score_weight"] + np.where(
+        emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
+    )
+    genai_w = genai_w * worth[:, 1]
+    experience_years = pop.experience(month, person) / 12.0
+    return (
+        signal
+        + p["employers.degree_weight"] * (pop.status[person] == GRADUATE)
+        + exp_w * experience_years
+        + mc_w[employer] * pop.has_mc[person]
+        + p["employers.credit_bearing_score_bonus"] * pop.has_cb[person]
+        + genai_w[employer] * pop.has_genai[person]
+        + p["employers.discipline_match_weight"] * (pop.discipline[person] == emp.sector[employer])
+    )
+
+
+def match(
+    pop: Population,
+    emp: EmployerTable,
+    vacancy_employer: np.ndarray,
+    p: Mapping[str, Value],
+    month: int,
+    rng: np.random.Generator,
+) -> MarketRound:
+    """Run one matching round and apply its hires."""
+    lf = pop.status >= GRADUATE
+    employed_rows = np.flatnonzero(pop.employer != NO_EMPLOYER)
+    seekers_unemployed = np.flatnonzero(lf & (pop.employer == NO_EMPLOYER))
+    u_otj = rng.random(employed_rows.size)
+    n_vac = vacancy_employer.size
+    if n_vac == 0:
+        return MarketRound(0, 0, Hires.none())
+    on_the_job = employed_rows[u_otj < p["market.on_the_job_search_prob"]]
+    per_seeker = int(p["market.applications_per_seeker"])
+    person = np.concatenate([np.repeat(seekers_unemployed, per_seeker), on_the_job])
+    n_apps = person.size
+    if n_apps == 0:
+        return MarketRound(n_vac, 0, Hires.none())
+
+    # Vacancies sorted by sector, so a share of applications can target the seeker's own sector.
+    sector_of_vac = emp.sector[vacancy_employer]
+    order = np.argsort(sector_of_vac, kind="stable")
+    vacancy_employer = vacancy_employer[order]
+    counts = np.bincount(sector_of_vac, minlength=len(DISCIPLINES))
+    starts = np.cumsum(counts) - counts
+    u = rng.random((2, n_apps))
+    disc = pop.discipline[person]
+    own = (u[0] < p["market.own_sector_share"]) & (counts[disc] > 0)
+    vacancy = np.where(
+        own, starts[disc] + (u[1] * counts[disc]).astype(np.int64), (u[1] * n_vac).astype(np.int64)
+    )
+    vacancy = np.minimum(vacancy, n_vac - 1)
+    employer = vacancy_employer[vacancy]
+    noise = rng.standard_normal(n_apps)
+    signal = pop.skill[person] + p["employers.skill_signal_noise"] * noise
+    score = scores(pop, emp, p, person, employer, signal, month)
+
+    # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
+    # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
+    # whose offer was declined go to their runner-up in the next round.
+    hired_person, hired_employer, hired_salary = [], [], []
+    live = np.ones(n_apps, dtype=bool)
+    for _ in range(int(p["market.offer_rounds"])):
+        idx = np.flatnonzero(live)
+        if idx.size == 0:
+            break
+        by_vacancy = idx[np.lexsort((-score[idx], vacancy[idx]))]
+        win = by_vacancy[_first_of_groups(vacancy[by_vacancy])]
+        o_person, o_employer = person[win], employer[win]
+        o_salary = wages.offer_salary(
+            emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
+        )
+        by_person = np.lexsort((-o_salary, o_person))
+        best = by_person[_first_of_groups(o_person[by_person])]
+        h_person, h_employer, h_salary = o_person[best], o_employer[best], o_salary[best]
+        current = pop.employer[h_person]
+        better = h_salary > pop.salary[h_person] * (1.0 + p["market.job_switch_threshold"])
+        accept = (current == NO_EMPLOYER) | (better & (h_employer != current))
+        filled_vacancy = vacancy[win[best[accept]]]
+        h_person, h_employer, h_salary = h_person[accept], h_employer[accept], h_salary[accept]
+        end_jobs(pop, emp, h_person[pop.employer[h_person] != NO_EMPLOYER], month)
+        pop.employer[h_person] = h_employer
+        hired_person.append(h_person)
+        hired_employer.append(h_employer)
+        hired_salary.append(h_salary)
+        # Filled vacancies and every applicant who received an offer leave the round.
+        done_vacancy = np.zeros(n_vac, dtype=bool)
+        done_vacancy[filled_vacancy] = True
+        offered = np.zeros(pop.capacity, dtype=bool)
+        offered[o_person] = True
+        live &= ~done_vacancy[vacancy] & ~offered[person]
+
+    h_person = np.concatenate(hired_person) if hired_person else np.empty(0, np.int64)
+    h_employer = np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64)
+    h_salary = np.concatenate(hired_salary) if hired_salary else np.empty(0, np.float64)
+    pop.salary[h_person] = h_salary
+    pop.hired_month[h_person] = month
+    pop.unemployed_since[h_person] = NEVER
+    emp.filled += np.bincount(h_employer, minlength=emp.filled.size)
+    has_mc = pop.has_mc[h_person]
+    emp.last_hire[h_employer] = month
+    emp.last_mc_hire[h_employer[has_mc]] = month
+    hires = Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
+    return MarketRound(n_vac, n_apps, hires)
+
+
+def _first_of_groups(keys: np.ndarray) -> np.ndarray:
+    """Mask of the first element of each run of equal values in sorted ``keys``."""
+    first = np.ones(keys.size, dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return first

@@ -1,0 +1,206 @@
+"""The hiring model: a Mesa model that owns the clock, the random streams and the agents.
+
+One step is one month. Months ``-burn_in + 1 .. 0`` are burn-in (base parameters, not reported);
+months ``1 .. N`` are reported and are the months scenario policies refer to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from sim import enrolment, learning, market, metrics, wages
+from sim.agents import Employer, EmployerTable, University, UniversityTable
+from sim.params import DISCIPLINES, Value
+from sim.population import DROPOUT, GRADUATE, Population
+from sim.wages import Hires
+
+STREAMS: tuple[str, ...] = (
+    "population", "enrolment", "learning", "market", "employers", "mesa",
+)  # fmt: skip
+"""Independent random streams, spawned in this order from the seed (never reorder: append)."""
+
+UNIVERSITY_PARAMS: tuple[str, ...] = tuple(
+    name for name in (
+        "universities.mc_offer_share", "universities.mc_offer_plan_share",
+        "universities.mc_offer_plan_conversion", "universities.credit_bearing_share",
+        "universities.credit_bearing_plan_share", "universities.credit_bearing_plan_conversion",
+        "universities.genai_across_disciplines_share", "universities.ai_literacy_share",
+        "universities.faculty_development_share",
+    )
+)  # fmt: skip
+
+
+def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
+    """One generator per process, all from ``seed``, independent of each other.
+
+    A policy that changes how many draws one process makes leaves every other stream untouched,
+    which keeps scenarios run on the same seed comparable (common random numbers).
+    """
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+
+
+@dataclass
+class MonthRecord:
+    """Flows of the month that the reporters need besides the population state.
+
+    Attributes:
+        new_enrolments: Students enrolled this month.
+        market_round: The matching round.
+    """
+
+    new_enrolments: int = 0
+    market_round: market.MarketRound = field(
+        default_factory=lambda: market.MarketRound(0, 0, Hires.none())
+    )
+
+
+class HiringModel(mesa.Model):
+    """Students, universities and employers in a monthly entry-level labour market.
+
+    Attributes:
+        scenario: The resolved scenario (parameters and policies).
+        month: Current month (<= 0 during burn-in).
+        p: Parameter values in force this month.
+        streams: Named random generators (see :data:`STREAMS`).
+        population: Struct-of-arrays state of every person followed.
+        universities: Per-university state behind the University agents.
+        employers: Per-employer state behind the Employer agents.
+        rows: Reported metrics, one dict per reported month.
+    """
+
+    def __init__(
+        self,
+        scenario: object,
+        seed: int,
+        *,
+        students: int | None = None,
+        months: int | None = None,
+        burn_in_months: int | None = None,
+    ) -> None:
+        self.streams = spawn_streams(seed)
+        super().__init__(rng=self.streams["mesa"])
+        run = scenario.run
+        self.scenario = scenario
+        self.n_students = int(students if students is not None else run.students)
+        self.months = int(months if months is not None else run.months)
+        self.burn_in = int(burn_in_months if burn_in_months is not None else run.burn_in_months)
+        self.month = -self.burn_in
+        self.p: Mapping[str, Value] = scenario.params_at(self.month)
+        self.rows: list[dict[str, float]] = []
+        self.record = MonthRecord()
+        self._university_params: tuple[Value, ...] = ()
+        self._setup()
+
+    # ------------------------------------------------------------------ setup
+    def _setup(self) -> None:
+        p, rng, n = self.p, self.streams["population"], self.n_students
+        n_unis = max(2, round(n / p["universities.students_per_university"]))
+        n_emps = max(2, round(n / p["employers.students_per_employer"]))
+        annual_intake = n * 12 / p["students.program_months"]
+        labour_force = annual_intake * p["market.career_window_months"] / 12
+
+        self.universities = UniversityTable.create(rng, n_unis, p["universities.mc_offer_share"])
+        for i in range(n_unis):
+            University(self, i)
+        self._step_universities()
+        weights = self.universities.weight
+        mean_prob = np.average(enrolment.enrol_probability(p, self.universities), weights=weights)
+        self.universities.pool = np.round(annual_intake / mean_prob * weights).astype(np.int64)
+
+        sector_pay = np.array([p[f"employers.base_salary_{d}"] for d in DISCIPLINES])
+        self.employers = EmployerTable.create(
+            rng,
+            n_emps,
+            round(p["employers.jobs_per_labour_force"] * labour_force),
+            enrolment.discipline_shares(p),
+            sector_pay,
+            p["employers.salary_sigma"],
+            p["employers.size_pareto_shape"],
+            never=-(10**6),
+        )
+        for j in range(n_emps):
+            Employer(self, j)
+
+        self.population = Population.empty(int(1.3 * (n + labour_force)) + 16)
+        self._seed_students(rng, n)
+        self._seed_labour_force(rng, round(labour_force))
+
+    def _seed_students(self, rng: np.random.Generator, n: int) -> None:
+        """Students already enrolled at the start of burn-in, at every stage of their programme."""
+        pop, p, weights = self.population, self.p, self.universities.weight
+        rows = pop.free_rows(n)
+        uni = rng.choice(weights.size, size=n, p=weights).astype(np.int32)
+        stage = rng.integers(0, int(p["students.program_months"]), n).astype(np.int16)
+        enrolment.add_students(pop, rows, uni, p, self.month, rng, months_enrolled=stage)
+        pop.engaged[rows] = rng.random(n) < enrolment.engaged_probability(p, self.universities)[uni]
+
+    def _seed_labour_force(self, rng: np.random.Generator, n: int) -> None:
+        """People who left university before burn-in, most of them employed."""
+        pop, p, emp = self.population, self.p, self.employers
+        rows = pop.free_rows(n)
+        uni = rng.integers(0, self.universities.pool.size, n).astype(np.int32)
+        program = int(p["students.program_months"])
+        stage = np.full(n, program, dtype=np.int16)
+        dropout = rng.random(n) < 0.15
+        stage[dropout] = rng.integers(1, program, int(dropout.sum()))
+        enrolment.add_students(pop, rows, uni, p, self.month, rng, months_enrolled=stage)
+        window = int(p["market.career_window_months"])
+        left = self.month - rng.integers(0, window, n)
+        for status, group in ((GRADUATE, ~dropout), (DROPOUT, dropout)):
+            enrolment.leave_university(pop, rows[group], status, p, 0)
+        pop.exit_month[rows] = left
+        pop.unemployed_since[rows] = left
+        slots = np.repeat(np.arange(emp.positions.size), emp.positions)
+        rng.shuffle(slots)
+        k = min(slots.size, round(0.95 * n))
+        hired = rows[rng.permutation(n)[:k]]
+        e = slots[:k]
+        pop.employer[hired] = e
+        pop.hired_month[hired] = pop.exit_month[hired]
+        pop.salary[hired] = wages.offer_salary(
+            emp, p, e, pop.skill[hired], pop.has_mc[hired], pop.has_cb[hired]
+        )
+        emp.filled += np.bincount(e, minlength=emp.filled.size)
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """Advance one month: universities, intake, study, learning, labour market, metrics."""
+        self.month += 1
+        t, p, s = self.month, self.scenario.params_at(self.month), self.streams
+        self.p = p
+        self._step_universities()
+        pop, unis, emp = self.population, self.universities, self.employers
+        self.record = MonthRecord()
+        if (t - 1) % 12 + 1 == p["students.intake_month"]:
+            self.record.new_enrolments = enrolment.intake(pop, unis, p, t, s["enrolment"])
+        enrolment.progress(pop, unis, p, t, s["enrolment"])
+        learning.complete(pop, unis, p, t, s["learning"])
+        learning.start(pop, unis, p, t, s["learning"])
+        market.age_out(pop, emp, p, t)
+        market.separate(pop, emp, p, t, s["market"])
+        vacancies = market.post_vacancies(emp, p, s["employers"])
+        self.record.market_round = market.match(pop, emp, vacancies, p, t, s["market"])
+        hires = self.record.market_round.hires
+        output = wages.productivity(
+            pop.skill[hires.person], pop.ai_skill[hires.person], p, s["employers"]
+        )
+        wages.learn(emp, p, hires, output)
+        if t >= 1:
+            self.rows.append(metrics.collect(self))
+
+    def _step_universities(self) -> None:
+        """Let universities revise their provision when a parameter that drives it has changed."""
+        current = tuple(self.p[name] for name in UNIVERSITY_PARAMS)
+        if current != self._university_params:
+            self.agents_by_type[University].do("step")
+            self._university_params = current
+
+    def run(self) -> None:
+        """Run burn-in and every reported month."""
+        while self.month < self.months:
+            self.step()

@@ -1,0 +1,162 @@
+"""The people of the model as struct-of-arrays numpy state: one row per person, one array per field.
+
+A person enters as an enrolled student, leaves university as a graduate or a dropout, then stays
+in the early-career labour market for ``market.career_window_months`` before leaving the model.
+Rows whose person has left are ``FREE`` and are reused by later intakes, so the arrays stay near
+the size of the active population. Every rule acts on whole arrays (or index subsets of them); no
+code loops over people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+FREE, ENROLLED, GRADUATE, DROPOUT = 0, 1, 2, 3
+STATUS_NAMES: dict[int, str] = {FREE: "free", ENROLLED: "enrolled", GRADUATE: "graduate",
+                                DROPOUT: "dropout"}  # fmt: skip
+
+NO_EMPLOYER = -1
+NEVER = np.iinfo(np.int32).min // 2
+"""Sentinel month for 'has not happened'."""
+
+MC_REGULAR, MC_GENAI = 0, 1
+
+
+@dataclass
+class Population:
+    """Struct-of-arrays state of every person the model follows.
+
+    Attributes:
+        status: ``FREE``, ``ENROLLED``, ``GRADUATE`` or ``DROPOUT`` (int8).
+        university: Index of the person's university (int32).
+        discipline: Index into :data:`sim.params.DISCIPLINES` (int8).
+        ability: Latent ability, standard normal, fixed at entry (float32).
+        skill: Human capital in SDs of entry skill; grows with study and MCs (float32).
+        ai_skill: AI skill; grows with GenAI MCs and AI literacy (float32).
+        interest_draw: Uniform draw compared with the stated-interest share (float32).
+        engaged: Whether the student is engaged in the programme (bool).
+        entry_month: Month the person enrolled (int32).
+        months_enrolled: Months spent in the programme so far (int16).
+        ai_literacy_months: Enrolled months at a university with AI literacy (int16).
+        exit_month: Month the person left university, ``NEVER`` while enrolled (int32).
+        has_mc: Holds at least one completed microcredential (bool).
+        has_cb: Holds a credit-bearing MC (bool).
+        has_genai: Holds a GenAI MC (bool).
+        mc_count: Completed MCs (int8, saturating).
+        mc_end_month: Month the MC in progress ends, ``NEVER`` when none (int32).
+        mc_kind: Kind of the MC in progress, ``MC_REGULAR`` or ``MC_GENAI`` (int8).
+        mc_cb: Whether the MC in progress is credit-bearing (bool).
+        employer: Index of the current employer, ``NO_EMPLOYER`` when not employed (int32).
+        salary: Current annual salary, 0 when not employed (float32).
+        hired_month: Month the current job started (int32).
+        experience_months: Months employed before the current job (int16).
+        unemployed_since: Month the current unemployment spell began (int32).
+    """
+
+    status: np.ndarray
+    university: np.ndarray
+    discipline: np.ndarray
+    ability: np.ndarray
+    skill: np.ndarray
+    ai_skill: np.ndarray
+    interest_draw: np.ndarray
+    engaged: np.ndarray
+    entry_month: np.ndarray
+    months_enrolled: np.ndarray
+    ai_literacy_months: np.ndarray
+    exit_month: np.ndarray
+    has_mc: np.ndarray
+    has_cb: np.ndarray
+    has_genai: np.ndarray
+    mc_count: np.ndarray
+    mc_end_month: np.ndarray
+    mc_kind: np.ndarray
+    mc_cb: np.ndarray
+    employer: np.ndarray
+    salary: np.ndarray
+    hired_month: np.ndarray
+    experience_months: np.ndarray
+    unemployed_since: np.ndarray
+
+    @classmethod
+    def empty(cls, capacity: int) -> Population:
+        """A population of ``capacity`` FREE rows."""
+        n = int(capacity)
+        return cls(**{name: _blank(name, n) for name in _FIELDS})
+
+    @property
+    def capacity(self) -> int:
+        """Number of rows, free or not."""
+        return int(self.status.shape[0])
+
+    def grow(self, extra: int) -> None:
+        """Append ``extra`` FREE rows (amortised: callers ask for generous growth)."""
+        for name in _FIELDS:
+            old = getattr(self, name)
+            setattr(self, name, np.concatenate([old, _blank(name, extra)]))
+
+    def free_rows(self, n: int) -> np.ndarray:
+        """Indices of ``n`` FREE rows, growing the arrays when there are too few."""
+        free = np.flatnonzero(self.status == FREE)
+        if free.size < n:
+            self.grow(max(n - free.size, self.capacity // 2))
+            free = np.flatnonzero(self.status == FREE)
+        return free[:n]
+
+    def in_labour_force(self) -> np.ndarray:
+        """Boolean mask of graduates and dropouts (employed or not)."""
+        return self.status >= GRADUATE
+
+    def employed(self) -> np.ndarray:
+        """Boolean mask of people holding a job."""
+        return self.employer != NO_EMPLOYER
+
+    def experience(self, month: int, rows: np.ndarray) -> np.ndarray:
+        """Months of work experience of ``rows`` at ``month`` (past jobs plus the current one)."""
+        employed = self.employer[rows] != NO_EMPLOYER
+        current = np.where(employed, month - self.hired_month[rows], 0)
+        return self.experience_months[rows] + current
+
+
+_DTYPES: dict[str, tuple[np.dtype, object]] = {
+    "status": (np.dtype(np.int8), FREE),
+    "university": (np.dtype(np.int32), -1),
+    "discipline": (np.dtype(np.int8), 0),
+    "ability": (np.dtype(np.float32), 0.0),
+    "skill": (np.dtype(np.float32), 0.0),
+    "ai_skill": (np.dtype(np.float32), 0.0),
+    "interest_draw": (np.dtype(np.float32), 1.0),
+    "engaged": (np.dtype(bool), False),
+    "entry_month": (np.dtype(np.int32), NEVER),
+    "months_enrolled": (np.dtype(np.int16), 0),
+    "ai_literacy_months": (np.dtype(np.int16), 0),
+    "exit_month": (np.dtype(np.int32), NEVER),
+    "has_mc": (np.dtype(bool), False),
+    "has_cb": (np.dtype(bool), False),
+    "has_genai": (np.dtype(bool), False),
+    "mc_count": (np.dtype(np.int8), 0),
+    "mc_end_month": (np.dtype(np.int32), NEVER),
+    "mc_kind": (np.dtype(np.int8), MC_REGULAR),
+    "mc_cb": (np.dtype(bool), False),
+    "employer": (np.dtype(np.int32), NO_EMPLOYER),
+    "salary": (np.dtype(np.float32), 0.0),
+    "hired_month": (np.dtype(np.int32), NEVER),
+    "experience_months": (np.dtype(np.int16), 0),
+    "unemployed_since": (np.dtype(np.int32), NEVER),
+}
+_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Population))
+assert set(_FIELDS) == set(_DTYPES), "every Population field needs a dtype and a blank value"
+
+
+def _blank(name: str, n: int) -> np.ndarray:
+    dtype, fill = _DTYPES[name]
+    return np.full(n, fill, dtype=dtype)
+
+
+def reset_rows(pop: Population, rows: np.ndarray) -> None:
+    """Return ``rows`` to their blank (FREE) values: the one way a person leaves the model."""
+    for name in _FIELDS:
+        _, fill = _DTYPES[name]
+        getattr(pop, name)[rows] = fill
