@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER
+from sim.population import ABILITY_QUARTILE_CUTS, ENROLLED, GRADUATE, NO_EMPLOYER
 
 if TYPE_CHECKING:
     from sim.model import HiringModel
@@ -144,6 +144,20 @@ METRICS: tuple[Metric, ...] = (
         "skill SD",
         "Mean skill of employed people at month end.",
         "Mean skill, employed",
+    ),
+    Metric(
+        "salary_gini",
+        "index",
+        "Gini coefficient of the salaries of employed people at month end (from 4,096 "
+        "log-spaced salary bins; binning error below 0.001).",
+        "Salary Gini",
+    ),
+    Metric(
+        "employment_ratio_top_bottom_ability",
+        "ratio",
+        "Employment rate (employed / labour force) of the top ability quartile divided by "
+        "that of the bottom quartile, at month end.",
+        "Employment ratio, ability q4/q1",
     ),
 )
 """Every monthly metric column, in table order."""
@@ -296,6 +310,32 @@ def universities_credit_bearing_share(model: HiringModel, v: MonthView) -> float
 
 def mean_skill_employed(model: HiringModel, v: MonthView) -> float:
     return _mean(model.population.skill[v.employed])
+
+
+_GINI_EDGES = np.geomspace(1e3, 1e7, 4097)
+
+
+def salary_gini(model: HiringModel, v: MonthView) -> float:
+    salaries = model.population.salary[v.employed]
+    if salaries.size == 0:
+        return float("nan")
+    bins = np.clip(np.searchsorted(_GINI_EDGES, salaries), 0, _GINI_EDGES.size)
+    counts = np.bincount(bins, minlength=_GINI_EDGES.size + 1).astype(np.float64)
+    income = np.bincount(bins, weights=salaries, minlength=_GINI_EDGES.size + 1)
+    pop_share = counts / counts.sum()
+    cum_income = np.cumsum(income) / income.sum()
+    previous = np.concatenate([[0.0], cum_income[:-1]])
+    return float(1.0 - np.sum(pop_share * (previous + cum_income)))
+
+
+def employment_ratio_top_bottom_ability(model: HiringModel, v: MonthView) -> float:
+    pop = model.population
+    lf = np.flatnonzero(v.labour_force)
+    quartile = np.searchsorted(ABILITY_QUARTILE_CUTS, pop.ability[lf])
+    employed = v.employed[lf]
+    rate = [_share(np.count_nonzero(employed[quartile == q]), np.count_nonzero(quartile == q))
+            for q in (3, 0)]  # fmt: skip
+    return _share(rate[0], rate[1]) if rate[1] == rate[1] else float("nan")
 
 
 REPORTERS: dict[str, Callable[[HiringModel, MonthView], float]] = {

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim import enrolment, learning, market, metrics, wages
 from sim.agents import Employer, EmployerTable, University, UniversityTable
+from sim.groups import GroupRecorder
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, GRADUATE, Population
 from sim.wages import Hires
@@ -71,6 +72,7 @@ class HiringModel(mesa.Model):
         universities: Per-university state behind the University agents.
         employers: Per-employer state behind the Employer agents.
         rows: Reported metrics, one dict per reported month.
+        groups: Recorder of the monthly outcomes by group (None when not requested).
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class HiringModel(mesa.Model):
         students: int | None = None,
         months: int | None = None,
         burn_in_months: int | None = None,
+        groups: bool = True,
     ) -> None:
         self.streams = spawn_streams(seed)
         super().__init__(rng=self.streams["mesa"])
@@ -92,6 +95,7 @@ class HiringModel(mesa.Model):
         self.month = -self.burn_in
         self.p: Mapping[str, Value] = scenario.params_at(self.month)
         self.rows: list[dict[str, float]] = []
+        self.groups = GroupRecorder() if groups else None
         self.record = MonthRecord()
         self._university_params: tuple[Value, ...] = ()
         self._setup()
@@ -192,6 +196,8 @@ class HiringModel(mesa.Model):
         wages.learn(emp, p, hires, output)
         if t >= 1:
             self.rows.append(metrics.collect(self))
+            if self.groups is not None:
+                self.groups.collect(self)
 
     def _step_universities(self) -> None:
         """Let universities revise their provision when a parameter that drives it has changed."""

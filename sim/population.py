@@ -23,6 +23,9 @@ NEVER = np.iinfo(np.int32).min // 2
 
 MC_REGULAR, MC_GENAI = 0, 1
 
+ABILITY_QUARTILE_CUTS = np.array([-0.6744897501960817, 0.0, 0.6744897501960817], np.float32)
+"""Quartile boundaries of latent ability (standard normal), fixed at entry."""
+
 
 @dataclass
 class Population:

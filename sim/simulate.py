@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from sim import metrics
+from sim import metrics, snapshots
 from sim.model import HiringModel
 
 
@@ -50,6 +50,11 @@ def run_scenario(
     Returns:
         The run's tables.
     """
-    model = HiringModel(scenario, seed, students=students, months=months)
+    model = HiringModel(scenario, seed, students=students, months=months, groups=groups)
     model.run()
-    return RunResult(metrics=metrics.to_table(model.rows))
+    return RunResult(
+        metrics=metrics.to_table(model.rows),
+        groups=model.groups.table() if model.groups is not None else None,
+        students=snapshots.students_table(model) if agents else None,
+        employers=snapshots.employers_table(model) if agents else None,
+    )
