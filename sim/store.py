@@ -187,7 +187,7 @@ def write_part(
     metadata: Mapping[str, str],
     *,
     schema: pa.Schema | None = None,
-    row_group_rows: int = ROW_GROUP_ROWS,
+    row_group_rows: int | None = None,
 ) -> None:
     """Write one Parquet file atomically, batch by batch, with key-value metadata.
 
@@ -197,8 +197,9 @@ def write_part(
             record batches (then ``schema`` is required).
         metadata: Key-value metadata for the file (:func:`file_metadata`).
         schema: Schema of ``data`` when it is a plain iterable of batches.
-        row_group_rows: Rows per row group.
+        row_group_rows: Rows per row group (default :data:`ROW_GROUP_ROWS`).
     """
+    row_group_rows = row_group_rows or ROW_GROUP_ROWS
     if isinstance(data, pa.Table):
         schema, batches = data.schema, data.to_batches(max_chunksize=row_group_rows)
     elif isinstance(data, pa.RecordBatchReader):
