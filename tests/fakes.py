@@ -1,0 +1,194 @@
+"""Synthetic run folders in the layout of :mod:`sim.store`, for testing the analysis side.
+
+The numbers are built so that pairing by seed matters: every scenario shares its seed's
+baseline path (a seed-level level shift plus month-to-month noise, both drawn from the seed
+alone, as common random numbers would), then adds its own effect and a small amount of noise
+of its own. A scenario with no effect and no noise is bitwise identical to the baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.metrics import METRIC_NAMES, METRICS
+from sim.params import REGISTRY, Value
+
+SEED_SD = 0.05
+"""Relative SD of the seed-level shift shared by all scenarios of a seed."""
+MONTH_SD = 0.02
+"""Relative SD of the month-to-month noise shared by all scenarios of a seed."""
+
+_LEVELS = {
+    "share": 0.3,
+    "people": 1000.0,
+    "vacancies": 800.0,
+    "applications": 5000.0,
+    "USD per year": 55_000.0,
+    "months": 4.0,
+    "skill SD": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class FakeScenario:
+    """One synthetic scenario.
+
+    Attributes:
+        name: Scenario name.
+        effect: Relative effect on every metric (0.02 raises each metric by 2%).
+        noise: Relative SD of the scenario's own month-level noise (independent of baseline).
+        params: Base-value overrides recorded in the file metadata.
+        policies: Policies recorded in the file metadata (``Policy`` fields as dicts).
+        description: Scenario description.
+        seeds: Seeds to write for this scenario; None for the run's seeds.
+        nan_months: Months whose ``mean_starting_salary_mc`` is NaN (no MC-holder hires).
+    """
+
+    name: str
+    effect: float = 0.0
+    noise: float = 0.0
+    params: tuple[tuple[str, Value], ...] = ()
+    policies: tuple[dict[str, object], ...] = ()
+    description: str = ""
+    seeds: tuple[int, ...] | None = None
+    nan_months: tuple[int, ...] = field(default=())
+
+
+def baseline_path(seed: int, metric_index: int, months: int) -> np.ndarray:
+    """The seed's shared path of one metric (level times 1 + seed shift + month noise)."""
+    unit = METRICS[metric_index].unit
+    level = _LEVELS.get(unit, 1.0)
+    rng = np.random.default_rng([seed, metric_index])
+    shift = rng.normal(0.0, SEED_SD)
+    return level * (1.0 + shift + rng.normal(0.0, MONTH_SD, months))
+
+
+def scenario_values(scenario: FakeScenario, seed: int, months: int) -> dict[str, np.ndarray]:
+    """Every metric column of one scenario and seed."""
+    cols: dict[str, np.ndarray] = {"month": np.arange(1, months + 1, dtype=np.int32)}
+    tag = zlib.crc32(scenario.name.encode())
+    for i, name in enumerate(METRIC_NAMES):
+        if name == "month":
+            continue
+        base = baseline_path(seed, i, months)
+        if scenario.effect == 0.0 and scenario.noise == 0.0:
+            values = base.copy()
+        else:
+            rng = np.random.default_rng([seed, i, tag])
+            own = rng.normal(0.0, scenario.noise, months) if scenario.noise else 0.0
+            values = base * (1.0 + scenario.effect) + base.mean() * own
+        if name == "mean_starting_salary_mc" and scenario.nan_months:
+            values[np.asarray(scenario.nan_months) - 1] = np.nan
+        cols[name] = values
+    return cols
+
+
+def scenario_json(scenario: FakeScenario, months: int, students: int, seeds: Sequence[int]) -> dict:
+    """The resolved scenario as the runner records it in file metadata (``Scenario.to_dict``)."""
+    params = {name: p.default for name, p in REGISTRY.items()}
+    params.update(dict(scenario.params))
+    fields = {"end": None, "from_value": None, "note": ""}
+    policies = [{**fields, **p} for p in scenario.policies]
+    digest = zlib.crc32(json.dumps([sorted(params.items()), policies]).encode())
+    return {
+        "name": scenario.name,
+        "description": scenario.description or f"Synthetic scenario {scenario.name}.",
+        "hash": f"{digest:08x}",
+        "params": params,
+        "policies": policies,
+        "run": {"months": months, "students": students, "seeds": len(seeds), "burn_in_months": 12},
+    }
+
+
+def make_run(
+    run_dir: Path,
+    scenarios: Sequence[FakeScenario],
+    *,
+    seeds: Sequence[int] = (1, 2, 3, 4, 5, 6, 7, 8),
+    months: int = 36,
+    students: int = 5000,
+) -> Path:
+    """Write a synthetic run folder: metrics Parquet files with metadata, and a manifest.
+
+    Args:
+        run_dir: Folder to create.
+        scenarios: The scenarios to write.
+        seeds: The run's seeds (a scenario may override its own).
+        months: Output months.
+        students: Population recorded in metadata and manifest.
+
+    Returns:
+        ``run_dir``.
+    """
+    run_dir = Path(run_dir)
+    tasks = []
+    resolved = {}
+    for sc in scenarios:
+        sc_seeds = sc.seeds if sc.seeds is not None else tuple(seeds)
+        resolved[sc.name] = scenario_json(sc, months, students, sc_seeds)
+        for seed in sc_seeds:
+            cols = scenario_values(sc, seed, months)
+            table = pa.table(cols)
+            meta = {
+                "hiresim.scenario": json.dumps(resolved[sc.name]),
+                "hiresim.scenario_hash": resolved[sc.name]["hash"],
+                "hiresim.seed": str(seed),
+                "hiresim.version": "0.1.0",
+                "mesa.version": "3.3.1",
+                "numpy.version": np.__version__,
+                "pyarrow.version": pa.__version__,
+                "python.version": "3.11.2",
+            }
+            table = table.replace_schema_metadata(meta)
+            folder = run_dir / "metrics" / f"scenario={sc.name}" / f"seed={seed}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, folder / "part-0.parquet")
+            tasks.append({"scenario": sc.name, "seed": seed, "status": "done", "wall_seconds": 1.5})
+    names = [sc.name for sc in scenarios]
+    manifest = {
+        "name": run_dir.name,
+        "command": ["hiresim", "run", *names],
+        "command_line": "hiresim run " + " ".join(names),
+        "status": "done",
+        "scenarios": [
+            {"name": n, "hash": r["hash"], "description": r["description"]}
+            for n, r in resolved.items()
+        ],
+        "seeds": list(seeds),
+        "tasks": tasks,
+        "started": "2026-01-01T10:00:00+00:00",
+        "ended": "2026-01-01T10:02:30+00:00",
+        "wall_seconds": 150.0,
+        "students": students,
+        "months": months,
+    }
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return run_dir
+
+
+BASELINE = FakeScenario("baseline", description="Baseline: 2025 provision held fixed.")
+IDENTICAL = FakeScenario("same_as_baseline", description="Identical to the baseline.")
+POLICY = FakeScenario(
+    "credit_bearing_expansion",
+    effect=0.02,
+    noise=0.002,
+    params=(("employers.separation_rate", 0.012),),
+    policies=(
+        {
+            "param": "universities.credit_bearing_plan_conversion",
+            "start": 1,
+            "end": 36,
+            "value": 1.0,
+            "note": "U1: 53% -> 82%",
+        },
+    ),
+    description="Credit-bearing MCs expand: planned provision is realised.",
+)
