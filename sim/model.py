@@ -45,6 +45,49 @@ def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
     return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
 
 
+@dataclass(frozen=True)
+class SteadyState:
+    """The cohort structure a population of this size has in the steady state.
+
+    Used to start burn-in near equilibrium: yearly intakes thinned by the average dropout hazard.
+
+    Attributes:
+        annual_intake: Students enrolling each year.
+        stages: Months enrolled of the cohorts present at the start (one per past intake).
+        stage_weights: Share of enrolled students in each of those cohorts.
+        completion: Share of an intake that graduates.
+        last_graduation: Month the latest graduate cohort left (at or before the start).
+    """
+
+    annual_intake: float
+    stages: np.ndarray
+    stage_weights: np.ndarray
+    completion: float
+    last_graduation: int
+
+    @classmethod
+    def of(cls, p: Mapping[str, Value], students: int, month: int) -> SteadyState:
+        """The steady state for ``students`` enrolled students at ``month``."""
+        program = int(p["students.program_months"])
+        engaged = p["students.engaged_share_base"]
+        hazard = (
+            engaged * p["students.dropout_hazard_engaged"]
+            + (1 - engaged) * p["students.dropout_hazard_disengaged"]
+        )
+        since_intake = ((month - 1) % 12 + 1 - int(p["students.intake_month"])) % 12
+        stages = np.arange(since_intake + 1, program + 1, 12)
+        stages = stages[stages < program]
+        survival = (1.0 - hazard) ** stages
+        to_graduation = (program - stages.max()) if stages.size else 12
+        return cls(
+            annual_intake=students / survival.sum() if stages.size else students,
+            stages=stages,
+            stage_weights=survival / survival.sum(),
+            completion=(1.0 - hazard) ** program,
+            last_graduation=month + to_graduation - 12,
+        )
+
+
 @dataclass
 class MonthRecord:
     """Flows of the month that the reporters need besides the population state.
@@ -105,8 +148,8 @@ class HiringModel(mesa.Model):
         p, rng, n = self.p, self.streams["population"], self.n_students
         n_unis = max(2, round(n / p["universities.students_per_university"]))
         n_emps = max(2, round(n / p["employers.students_per_employer"]))
-        annual_intake = n * 12 / p["students.program_months"]
-        labour_force = annual_intake * p["market.career_window_months"] / 12
+        cohorts = SteadyState.of(p, n, self.month)
+        labour_force = cohorts.annual_intake * p["market.career_window_months"] / 12
 
         self.universities = UniversityTable.create(rng, n_unis, p["universities.mc_offer_share"])
         for i in range(n_unis):
@@ -114,7 +157,8 @@ class HiringModel(mesa.Model):
         self._step_universities()
         weights = self.universities.weight
         mean_prob = np.average(enrolment.enrol_probability(p, self.universities), weights=weights)
-        self.universities.pool = np.round(annual_intake / mean_prob * weights).astype(np.int64)
+        pool = cohorts.annual_intake / mean_prob * weights
+        self.universities.pool = np.round(pool).astype(np.int64)
 
         sector_pay = np.array([p[f"employers.base_salary_{d}"] for d in DISCIPLINES])
         self.employers = EmployerTable.create(
@@ -131,30 +175,41 @@ class HiringModel(mesa.Model):
             Employer(self, j)
 
         self.population = Population.empty(int(1.3 * (n + labour_force)) + 16)
-        self._seed_students(rng, n)
-        self._seed_labour_force(rng, round(labour_force))
+        self._seed_students(rng, cohorts)
+        self._seed_labour_force(rng, cohorts)
 
-    def _seed_students(self, rng: np.random.Generator, n: int) -> None:
-        """Students already enrolled at the start of burn-in, at every stage of their programme."""
+    def _seed_students(self, rng: np.random.Generator, cohorts: SteadyState) -> None:
+        """Students enrolled at the start of burn-in: one cohort per past intake, thinned by
+        dropout as in the steady state."""
         pop, p, weights = self.population, self.p, self.universities.weight
-        rows = pop.free_rows(n)
-        uni = rng.choice(weights.size, size=n, p=weights).astype(np.int32)
-        stage = rng.integers(0, int(p["students.program_months"]), n).astype(np.int16)
+        sizes = rng.multinomial(self.n_students, cohorts.stage_weights)
+        stage = np.repeat(cohorts.stages, sizes).astype(np.int16)
+        rows = pop.free_rows(stage.size)
+        uni = rng.choice(weights.size, size=stage.size, p=weights).astype(np.int32)
         enrolment.add_students(pop, rows, uni, p, self.month, rng, months_enrolled=stage)
-        pop.engaged[rows] = rng.random(n) < enrolment.engaged_probability(p, self.universities)[uni]
+        engaged = enrolment.engaged_probability(p, self.universities)[uni]
+        pop.engaged[rows] = rng.random(stage.size) < engaged
 
-    def _seed_labour_force(self, rng: np.random.Generator, n: int) -> None:
-        """People who left university before burn-in, most of them employed."""
+    def _seed_labour_force(self, rng: np.random.Generator, cohorts: SteadyState) -> None:
+        """People who left university before burn-in: yearly graduate cohorts and a steady flow
+        of dropouts over the career window, 95% of them employed."""
         pop, p, emp = self.population, self.p, self.employers
-        rows = pop.free_rows(n)
-        uni = rng.integers(0, self.universities.pool.size, n).astype(np.int32)
         program = int(p["students.program_months"])
-        stage = np.full(n, program, dtype=np.int16)
-        dropout = rng.random(n) < 0.15
-        stage[dropout] = rng.integers(1, program, int(dropout.sum()))
-        enrolment.add_students(pop, rows, uni, p, self.month, rng, months_enrolled=stage)
         window = int(p["market.career_window_months"])
-        left = self.month - rng.integers(0, window, n)
+        grad_exits = cohorts.last_graduation - 12 * np.arange(window // 12 + 1)
+        grad_exits = grad_exits[self.month - grad_exits < window]
+        n_grad = rng.poisson(cohorts.annual_intake * cohorts.completion, grad_exits.size)
+        n_drop = rng.poisson(cohorts.annual_intake * (1 - cohorts.completion) * window / 12)
+        left = np.concatenate(
+            [np.repeat(grad_exits, n_grad), self.month - rng.integers(0, window, n_drop)]
+        )
+        n = left.size
+        dropout = np.arange(n) >= n_grad.sum()
+        stage = np.full(n, program, dtype=np.int16)
+        stage[dropout] = rng.integers(1, program, int(dropout.sum()))
+        rows = pop.free_rows(n)
+        uni = rng.choice(self.universities.weight.size, size=n, p=self.universities.weight)
+        enrolment.add_students(pop, rows, uni.astype(np.int32), p, self.month, rng, stage)
         for status, group in ((GRADUATE, ~dropout), (DROPOUT, dropout)):
             enrolment.leave_university(pop, rows[group], status, p, 0)
         pop.exit_month[rows] = left
