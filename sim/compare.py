@@ -243,7 +243,7 @@ def t_quantile(p: float, df: float) -> float:
     """
     try:
         from scipy.stats import t as student_t
-    except ImportError:  # pragma: no cover - exercised through _t_quantile_numpy in tests
+    except ImportError:  # scipy is an optional extra
         return _t_quantile_numpy(p, df)
     return float(student_t.ppf(p, df))
 

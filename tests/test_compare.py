@@ -7,6 +7,7 @@ import io
 import json
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +155,19 @@ def test_seed_values_average_the_window_skipping_nan(tmp_path: Path) -> None:
 def test_numpy_t_quantile_matches_scipy(p: float, df: float) -> None:
     assert _t_quantile_numpy(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9, abs=1e-12)
     assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-12)
+
+
+def test_compare_works_without_scipy(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with_scipy = compare(run_dir, metrics=KEY)
+    monkeypatch.setitem(sys.modules, "scipy", None)  # makes `import scipy...` raise ImportError
+    monkeypatch.setitem(sys.modules, "scipy.stats", None)
+    with pytest.raises(ImportError):
+        import scipy.stats  # noqa: F401
+    without = compare(run_dir, metrics=KEY)
+    for col in ("ci_low", "ci_high", "relative_ci_high", "unpaired_ci_width"):
+        np.testing.assert_allclose(
+            without.column(col).to_numpy(), with_scipy.column(col).to_numpy(), rtol=1e-9
+        )
 
 
 # ==================================================================== windows
