@@ -319,5 +319,42 @@ def report_command(
     typer.echo(f"wrote {path}")
 
 
+# ============================================================= calibration: targets
+
+
+class TargetsFormat(StrEnum):
+    """Output formats of ``hiresim targets``."""
+
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("targets")
+def targets_command(
+    run_dir: RunDirArg,
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="The scenario of the run to check.")
+    ] = "baseline",
+    fmt: Annotated[
+        TargetsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TargetsFormat.table,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when a calibrated target fails.")
+    ] = False,
+) -> None:
+    """Check a run against the calibration targets: model mean (95% CI over seeds), pass/fail."""
+    from sim.targets import TargetsError, check_run, format_checks
+
+    try:
+        result = check_run(run_dir, scenario)
+    except TargetsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(format_checks(result.checks, fmt.value, result.note()), nl=False)
+    if strict and result.failed:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
