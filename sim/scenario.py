@@ -144,7 +144,7 @@ class RunSettings:
     months: int = 120
     students: int = 20_000
     seeds: int = 10
-    burn_in_months: int = 48
+    burn_in_months: int = 60
 
 
 @dataclass(frozen=True)

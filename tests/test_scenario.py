@@ -224,7 +224,7 @@ value = 0.3
         "employers.premium_share": "parent",
         "employers.separation_rate": "child",
     }
-    assert s.run == RunSettings(months=60, students=20_000, seeds=5, burn_in_months=48)
+    assert s.run == RunSettings(months=60, students=20_000, seeds=5, burn_in_months=60)
     assert [p.start for p in s.policies] == [10, 20]
     assert s.policy_origins == ("grand", "child")
     assert [s.params_at(m)["employers.premium_share"] for m in (9, 10, 20)] == [0.6, 0.4, 0.3]
