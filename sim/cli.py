@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -19,6 +19,9 @@ from sim.scenario import (
     list_scenarios,
     load_scenario,
 )
+
+if TYPE_CHECKING:
+    from sim.runner import RunPlan
 
 app = typer.Typer(
     name="hiresim",
@@ -354,6 +357,326 @@ def targets_command(
     typer.echo(format_checks(result.checks, fmt.value, result.note()), nl=False)
     if strict and result.failed:
         raise typer.Exit(1)
+
+
+# ============================================================= running: run, sweep
+
+
+class Executor(StrEnum):
+    """Where ``run`` and ``sweep`` execute their tasks."""
+
+    process = "process"
+    dask = "dask"
+
+
+class SweepDesign(StrEnum):
+    """Designs of ``hiresim sweep``."""
+
+    grid = "grid"
+    lhs = "lhs"
+
+
+SeedsOpt = Annotated[
+    int | None,
+    typer.Option("--seeds", min=1, help="Run seeds 1..N. Default: the first scenario's [run]."),
+]
+SeedListOpt = Annotated[
+    str | None, typer.Option("--seed-list", help="Run exactly these seeds, e.g. 1,2,3.")
+]
+MonthsOpt = Annotated[
+    int | None, typer.Option("--months", help="Reported months. Default: the first scenario's.")
+]
+StudentsOpt = Annotated[
+    int | None, typer.Option("--students", help="Population. Default: the first scenario's.")
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Run folder. Default: outputs/NAME.")]
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="Run name. Default: the scenario names joined by +.")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Worker processes. Default: core count.")
+]
+ExecutorOpt = Annotated[
+    Executor, typer.Option("--executor", help="process: a local process pool; dask: Dask.")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="A running Dask scheduler (tcp://host:8786); else local."),
+]
+AgentsOpt = Annotated[
+    bool, typer.Option("--agents", help="Also write end-of-run student and employer snapshots.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+
+
+def _exit_problems(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        typer.echo(problem, err=True)
+    n = len(problems)
+    typer.echo(f"{n} problem{'' if n == 1 else 's'} found; nothing was run.", err=True)
+    raise typer.Exit(2)
+
+
+def _run_settings(
+    scenarios: list[Scenario],
+    seeds: int | None,
+    seed_list: str | None,
+    months: int | None,
+    students: int | None,
+    problems: list[str],
+) -> tuple[list[Scenario], tuple[int, ...]]:
+    """Seeds and the scenarios with the run's months and students (which enter their hashes).
+
+    The seed count is not applied to the scenarios: it changes no single run's result, so more
+    seeds can be added to a run folder later.
+    """
+    first = scenarios[0].run
+    chosen: tuple[int, ...] = ()
+    if seeds is not None and seed_list is not None:
+        problems.append("--seeds and --seed-list: give one or the other")
+    elif seed_list is not None:
+        try:
+            chosen = tuple(int(s) for s in seed_list.split(","))
+        except ValueError:
+            problems.append(f"--seed-list {seed_list}: expected whole numbers such as 1,2,3")
+        if any(s < 0 for s in chosen) or len(set(chosen)) != len(chosen):
+            problems.append(f"--seed-list {seed_list}: seeds must be distinct and not negative")
+    else:
+        chosen = tuple(range(1, (seeds or first.seeds) + 1))
+    run = {
+        "months": first.months if months is None else months,
+        "students": first.students if students is None else students,
+    }
+    resolved: list[Scenario] = []
+    try:  # the same settings for every scenario, so the first one's problems are all of them
+        resolved = [scenario.with_run(**run) for scenario in scenarios]
+    except ScenarioError as err:
+        problems += [p.format() for p in err.problems]
+    names = [s.name for s in scenarios]
+    problems += [f"scenario {n!r} is given twice" for n in sorted(set(names)) if names.count(n) > 1]
+    return resolved, chosen
+
+
+def _command(verb: str, positional: list[str], options: dict[str, object]) -> tuple[str, ...]:
+    """The command as typed (canonical form), recorded in the manifest and printed to resume."""
+    argv = ["hiresim", verb, *positional]
+    for flag, value in options.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is True:
+                argv.append(flag)
+            elif item is not None and item is not False:
+                argv += [flag, str(item)]
+    return tuple(argv)
+
+
+def _execute(
+    plan: RunPlan,
+    executor: Executor,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    from sim import runner, store
+
+    progress = runner.Progress(mode="quiet" if quiet else "auto")
+    resume = f"To resume, run the same command again:\n  {plan.command_line}"
+    try:
+        report = runner.execute(
+            plan, executor=executor.value, workers=workers, scheduler=scheduler, progress=progress
+        )
+    except (runner.RunError, store.RunLockedError) as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        typer.echo(f"\nInterrupted. {resume}", err=True)
+        raise typer.Exit(130) from None
+    if report.interrupted:
+        typer.echo(
+            f"\nInterrupted: {report.done} of {report.total} tasks done, {report.pending} "
+            f"pending; finished results are kept in {plan.out}. {resume}",
+            err=True,
+        )
+        raise typer.Exit(130)
+    if report.failed:
+        typer.echo(f"{len(report.failed)} of {report.total} tasks failed:", err=True)
+        for failure in report.failed[:20]:
+            typer.echo(f"  {failure.task}: {failure.error}", err=True)
+        typer.echo(
+            f"Errors and tracebacks are in {plan.out / store.MANIFEST}; the other "
+            f"{report.done} tasks are done. Re-run the same command to retry the failed ones.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if not quiet:
+        ran = report.total - report.skipped
+        typer.echo(
+            f"Done: {ran} tasks run, {report.skipped} already done, in "
+            f"{report.wall_seconds:.1f} s. Results in {plan.out}/"
+        )
+
+
+@app.command("run")
+def run_command(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario names or TOML files.")],
+    seeds: SeedsOpt = None,
+    seed_list: SeedListOpt = None,
+    months: MonthsOpt = None,
+    students: StudentsOpt = None,
+    out: OutOpt = None,
+    name: NameOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.process,
+    scheduler: SchedulerOpt = None,
+    agents: AgentsOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run scenarios on common seeds into a resumable Parquet dataset (outputs/NAME/).
+
+    Running the same command again skips finished tasks. Exit code 1 when a task failed,
+    2 when nothing could run, 130 when interrupted.
+    """
+    from sim import runner
+
+    problems: list[str] = []
+    loaded: list[Scenario] = []
+    for ref in scenarios:
+        try:
+            loaded.append(load_scenario(ref))
+        except ScenarioError as err:
+            problems += [p.format() for p in err.problems]
+    if problems:
+        _exit_problems(problems)
+    resolved, chosen = _run_settings(loaded, seeds, seed_list, months, students, problems)
+    if problems:
+        _exit_problems(problems)
+    run_name = name or "+".join(s.name for s in resolved)
+    command = _command(
+        "run",
+        scenarios,
+        {
+            "--seeds": seeds,
+            "--seed-list": seed_list,
+            "--months": months,
+            "--students": students,
+            "--out": out,
+            "--name": name,
+            "--workers": workers,
+            "--executor": executor.value if executor != Executor.process else None,
+            "--scheduler": scheduler,
+            "--agents": agents,
+            "--quiet": quiet,
+        },
+    )
+    try:
+        plan = runner.RunPlan(
+            out=out or Path("outputs") / run_name,
+            scenarios=tuple(resolved),
+            seeds=chosen,
+            agents=agents,
+            command=command,
+            name=run_name,
+        )
+    except ValueError as err:
+        _exit_problems([str(err)])
+    _execute(plan, executor, workers, scheduler, quiet)
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[str, typer.Argument(help="The scenario to vary (name or TOML file).")],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="name=v1,v2,... (values) or name=lo:hi (a range); repeat for more parameters.",
+        ),
+    ],
+    design: Annotated[
+        SweepDesign,
+        typer.Option("--design", help="grid: every combination; lhs: a Latin hypercube."),
+    ] = SweepDesign.grid,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", min=1, help="lhs: points (default 10); grid: values per range."),
+    ] = None,
+    design_seed: Annotated[
+        int, typer.Option("--design-seed", help="Seed of the Latin hypercube.")
+    ] = 0,
+    seeds: SeedsOpt = None,
+    seed_list: SeedListOpt = None,
+    months: MonthsOpt = None,
+    students: StudentsOpt = None,
+    out: OutOpt = None,
+    name: NameOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.process,
+    scheduler: SchedulerOpt = None,
+    agents: AgentsOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run one derived scenario per design point of the varied parameters, like `run`.
+
+    Each point is named <scenario>__pNN-<hash>; its values are columns of its metrics and are
+    recorded in the manifest. Every value is checked before anything runs.
+    """
+    from sim import runner
+    from sim import sweep as sweeps
+
+    base = load_or_exit(scenario)
+    problems: list[str] = []
+    resolved, chosen = _run_settings([base], seeds, seed_list, months, students, problems)
+    built = None
+    try:
+        built = sweeps.build_sweep(
+            resolved[0] if resolved else base,
+            vary,
+            design=design.value,
+            samples=samples,
+            design_seed=design_seed,
+        )
+    except sweeps.SweepError as err:
+        problems += err.problems
+    if problems or built is None:
+        _exit_problems(problems)
+    run_name = name or built.default_name()
+    command = _command(
+        "sweep",
+        [scenario],
+        {
+            "--vary": list(vary),
+            "--design": design.value if design != SweepDesign.grid else None,
+            "--samples": samples,
+            "--design-seed": design_seed or None,
+            "--seeds": seeds,
+            "--seed-list": seed_list,
+            "--months": months,
+            "--students": students,
+            "--out": out,
+            "--name": name,
+            "--workers": workers,
+            "--executor": executor.value if executor != Executor.process else None,
+            "--scheduler": scheduler,
+            "--agents": agents,
+            "--quiet": quiet,
+        },
+    )
+    plan = runner.RunPlan(
+        out=out or Path("outputs") / run_name,
+        scenarios=built.scenarios,
+        seeds=chosen,
+        agents=agents,
+        varied=built.points,
+        command=command,
+        name=run_name,
+        extra={"sweep": built.manifest_entry()},
+    )
+    if not quiet:
+        typer.echo(
+            f"Sweep of {base.name}: {len(built.scenarios)} design points ({design.value}) x "
+            f"{len(chosen)} seeds into {plan.out}/",
+            err=True,
+        )
+    _execute(plan, executor, workers, scheduler, quiet)
 
 
 if __name__ == "__main__":  # pragma: no cover
