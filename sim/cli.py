@@ -679,5 +679,95 @@ def sweep_command(
     _execute(plan, executor, workers, scheduler, quiet)
 
 
+@app.command("calibrate")
+def calibrate_command(
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="Scenario to calibrate (starting point).")
+    ] = "baseline",
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            help="Comma-separated assumption parameters to fit; default: those the targets "
+            "depend on.",
+        ),
+    ] = None,
+    budget: Annotated[
+        int, typer.Option("--budget", help="Parameter points to simulate, the start included.")
+    ] = 60,
+    seeds: Annotated[int, typer.Option("--seeds", help="Common seeds per evaluation.")] = 4,
+    students: Annotated[
+        int | None, typer.Option("--students", help="Population; default: the scenario's.")
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option("--months", help="Output months; default: the end of the target windows."),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="Optimiser: nelder-mead or powell.")
+    ] = "nelder-mead",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes; default: the cores.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Scenario file to write; default scenarios/<name>_calibrated."),
+    ] = None,
+) -> None:
+    """Fit assumption parameters to the calibration targets (simulated method of moments)."""
+    import shlex
+    import sys
+
+    from sim.calibrate import (
+        DEFAULT_PARAMS,
+        CalibrationError,
+        Evaluation,
+        calibrate,
+        describe_values,
+        write_scenario,
+    )
+    from sim.targets import format_checks
+
+    base = load_or_exit(scenario)
+    names = params.split(",") if params is not None else list(DEFAULT_PARAMS)
+    target = out or Path("scenarios") / f"{base.name}_calibrated.toml"
+
+    def progress(ev: Evaluation, best: Evaluation, total: int) -> None:
+        typer.echo(
+            f"evaluation {ev.number:3d}/{total}  objective {ev.objective:10.4f}  "
+            f"best {best.objective:10.4f}  {describe_values(ev.values)}"
+        )
+
+    try:
+        result = calibrate(
+            base,
+            names,
+            budget=budget,
+            seeds=seeds,
+            students=students,
+            months=months,
+            method=method,
+            workers=workers,
+            progress=progress,
+        )
+        command = shlex.join(["hiresim", *sys.argv[1:]])
+        path = write_scenario(result, target, command=command)
+    except CalibrationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"\n{result.message}")
+    typer.echo(
+        f"objective: start {result.start.objective:.4f} -> fitted {result.best.objective:.4f} "
+        f"(evaluation {result.best.number} of {len(result.history)})"
+    )
+    typer.echo(f"fitted: {describe_values(result.fitted)}\n")
+    note = (
+        f"Fit on seeds {result.seeds[0]}-{result.seeds[-1]}, {result.students:,} students, "
+        f"{result.months} months."
+    )
+    typer.echo(format_checks(result.best.checks, "table", note), nl=False)
+    typer.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

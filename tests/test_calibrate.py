@@ -1,0 +1,142 @@
+"""Calibration: refused parameters, scaling, a tiny fit that never ends worse, the file and CLI."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.calibrate import (
+    DEFAULT_PARAMS,
+    CalibrationError,
+    Scale,
+    SeedPool,
+    calibrate,
+    check_fit_params,
+    write_scenario,
+)
+from sim.cli import app
+from sim.params import REGISTRY
+from sim.scenario import load_scenario
+from sim.targets import calibrated_targets
+
+TINY = {"students": 300, "months": 12}
+
+
+@pytest.fixture(scope="module")
+def tiny_baseline():
+    return load_scenario("baseline").with_run(burn_in_months=12)
+
+
+def test_defaults_are_assumptions_and_other_kinds_are_refused() -> None:
+    assert [p.name for p in check_fit_params(DEFAULT_PARAMS)] == list(DEFAULT_PARAMS)
+    with pytest.raises(CalibrationError) as err:
+        check_fit_params(
+            [
+                "universities.credit_bearing_share",  # report (U1)
+                "employers.separation_rate",  # literature
+                "employers.premium_enabled",  # boolean
+                "nope.nothing",
+                "learning.mc_start_hazard",
+                "learning.mc_start_hazard",
+            ]
+        )
+    text = str(err.value)
+    assert "universities.credit_bearing_share: refused" in text and "U1" in text
+    assert "employers.separation_rate: refused" in text and "literature" in text
+    assert "bool parameter cannot be fitted" in text
+    assert "nope.nothing: unknown parameter" in text
+    assert "given twice" in text
+    with pytest.raises(CalibrationError):
+        check_fit_params([])
+
+
+def test_scaling_round_trips_within_registry_ranges() -> None:
+    hazard = Scale(REGISTRY["learning.mc_start_hazard"])  # [0, 0.5], linear
+    assert not hazard.log
+    assert hazard.to_unit(0.25) == pytest.approx(0.5)
+    assert hazard.from_unit(0.5) == 0.25
+    assert hazard.from_unit(-1.0) == 0.0 and hazard.from_unit(2.0) == 0.5
+    size = Scale(REGISTRY["employers.students_per_employer"])  # [5, 10000], log, int
+    assert size.log
+    assert size.from_unit(size.to_unit(15)) == 15
+    assert isinstance(size.from_unit(0.37), int)
+    assert size.from_unit(0.0) == 5 and size.from_unit(1.0) == 10000
+    # Floats keep six significant digits, so the file holds exactly what was simulated.
+    assert hazard.from_unit(1 / 3) == float(f"{0.5 / 3:.6g}")
+
+
+def test_common_seeds_in_parallel_match_in_process(tiny_baseline) -> None:
+    kwargs = {"months": 12, "students": 300, "metrics": ["mc_holder_share"]}
+    with SeedPool(1) as serial:
+        a = serial.run(tiny_baseline, [7, 8], **kwargs)
+    with SeedPool(2) as parallel:
+        b = parallel.run(tiny_baseline, [7, 8], **kwargs)
+    assert a.equals(b)
+    assert a.column("seed").to_pylist() == [7] * 12 + [8] * 12
+
+
+def test_tiny_fit_never_ends_worse_and_the_file_loads(tiny_baseline, tmp_path: Path) -> None:
+    seen = []
+    result = calibrate(
+        tiny_baseline,
+        ["learning.mc_start_hazard", "learning.genai_choice_conversion"],
+        budget=6,
+        seeds=2,
+        workers=1,
+        progress=lambda ev, best, budget: seen.append((ev.number, ev.objective, best.objective)),
+        **TINY,
+    )
+    assert 2 <= len(result.history) <= 6 and len(seen) == len(result.history)
+    assert result.start.values == {
+        "learning.mc_start_hazard": 0.06,
+        "learning.genai_choice_conversion": 0.9,
+    }
+    assert math.isfinite(result.start.objective)
+    assert result.best.objective <= result.start.objective
+    assert result.best.objective == min(ev.objective for ev in result.history)
+    assert [s[2] for s in seen] == sorted((s[2] for s in seen), reverse=True)
+    assert result.seeds == (1001, 1002)
+    assert len(result.best.checks) == len(calibrated_targets())
+
+    out = write_scenario(result, tmp_path / "baseline_calibrated.toml", command="hiresim calibrate")
+    text = out.read_text()
+    doc = tomllib.loads(text)
+    assert doc["name"] == "baseline_calibrated"
+    assert doc["extends"] == "baseline"
+    assert set(doc["params"]) == set(result.fitted)
+    loaded = load_scenario(out)
+    assert loaded.chain == ("baseline_calibrated", "baseline")
+    for name, value in result.fitted.items():
+        assert loaded.value(name) == value
+    assert "# Calibrated by simulated method of moments on" in text
+    assert f"start {result.start.objective:.4f} -> fitted {result.best.objective:.4f}" in text
+    for t in calibrated_targets():
+        assert f"#   {t.name}" in text
+
+
+def test_settings_are_checked(tiny_baseline) -> None:
+    with pytest.raises(CalibrationError, match="too short"):
+        calibrate(tiny_baseline, budget=3, seeds=1, students=300, months=6)
+    with pytest.raises(CalibrationError, match="budget"):
+        calibrate(tiny_baseline, budget=1, seeds=1, **TINY)
+    with pytest.raises(CalibrationError, match="method"):
+        calibrate(tiny_baseline, budget=3, seeds=1, method="bfgs", **TINY)
+
+
+def test_cli_calibrate_writes_a_loadable_scenario(tmp_path: Path) -> None:
+    out = tmp_path / "fit.toml"
+    args = ["calibrate", "--params", "learning.mc_start_hazard", "--budget", "3", "--seeds", "1"]
+    args += ["--students", "200", "--workers", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "evaluation   1/3" in result.output and "calibrated targets pass" in result.output
+    assert load_scenario(out).name == "fit"
+    refused = CliRunner().invoke(
+        app, ["calibrate", "--params", "universities.credit_bearing_share"]
+    )
+    assert refused.exit_code == 2
+    assert "only `assumption` parameters are fitted" in refused.output
