@@ -172,12 +172,12 @@ def match(
     # whose offer was declined go to their runner-up in the next round.
     hired_person, hired_employer, hired_salary = [], [], []
     live = np.ones(n_apps, dtype=bool)
+    offered = np.zeros(pop.capacity, dtype=bool)
     for _ in range(int(p["market.offer_rounds"])):
         idx = np.flatnonzero(live)
         if idx.size == 0:
             break
-        by_vacancy = idx[np.lexsort((-score[idx], vacancy[idx]))]
-        win = by_vacancy[_first_of_groups(vacancy[by_vacancy])]
+        win = _best_of_groups(vacancy[idx], score[idx], idx, n_vac)
         o_person, o_employer = person[win], employer[win]
         o_salary = wages.offer_salary(
             emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
@@ -198,9 +198,9 @@ def match(
         # Filled vacancies and every applicant who received an offer leave the round.
         done_vacancy = np.zeros(n_vac, dtype=bool)
         done_vacancy[filled_vacancy] = True
-        offered = np.zeros(pop.capacity, dtype=bool)
         offered[o_person] = True
         live &= ~done_vacancy[vacancy] & ~offered[person]
+        offered[o_person] = False
 
     h_person = np.concatenate(hired_person) if hired_person else np.empty(0, np.int64)
     h_employer = np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64)
@@ -214,6 +214,23 @@ def match(
     emp.last_mc_hire[h_employer[has_mc]] = month
     hires = Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
     return MarketRound(n_vac, n_apps, hires)
+
+
+def _best_of_groups(
+    group: np.ndarray, score: np.ndarray, label: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """``label`` of the highest-scoring element of each group, in ascending group order.
+
+    Ties go to the smallest label. ``label`` must be ascending, so this is exactly the first row
+    of each group after a stable sort by ``(group, -score)``, without the sort: two scatter passes
+    (a maximum, then a minimum among the rows reaching it), linear in the number of elements.
+    """
+    best = np.full(n_groups, -np.inf)
+    np.maximum.at(best, group, score)
+    top = np.flatnonzero(score == best[group])
+    first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, group[top], label[top])
+    return first[first != np.iinfo(np.int64).max]
 
 
 def _first_of_groups(keys: np.ndarray) -> np.ndarray:
