@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from sim.params import REGISTRY, TARGETS, Param, Target, Value
+from sim.params import REGISTRY, SHARE_GROUPS, TARGETS, Param, Target, Value
 from sim.scenario import Scenario, ScenarioError, find_scenario
 from sim.targets import TargetCheck, calibrated_targets, check, distance
 
@@ -84,16 +84,22 @@ class CalibrationError(ValueError):
 # ==================================================================== parameters
 
 
-def check_fit_params(names: Iterable[str]) -> tuple[Param, ...]:
-    """The registry entries of ``names``, refusing any that may not be fitted.
+def check_fit_params(names: Iterable[str], purpose: str = "fitted") -> tuple[Param, ...]:
+    """The registry entries of ``names``, refusing any that may not be fitted (or varied).
+
+    Args:
+        names: Dotted parameter names.
+        purpose: What is done to them, for the messages (``fitted``, ``varied``).
 
     Raises:
         CalibrationError: For an unknown name, a parameter not of kind ``assumption`` (with its
-            source), a boolean or choice parameter, a repeated name or an empty list.
+            source), a boolean or choice parameter, one of a group that must sum to 1, a repeated
+            name or an empty list.
     """
     names = [n.strip() for n in names if n.strip()]
     if not names:
-        raise CalibrationError("no parameters to fit")
+        raise CalibrationError(f"no parameters to be {purpose}")
+    grouped = {n: g for g in SHARE_GROUPS.values() for n in g}
     problems: list[str] = []
     params: list[Param] = []
     for name in names:
@@ -103,11 +109,14 @@ def check_fit_params(names: Iterable[str]) -> tuple[Param, ...]:
         elif p.source_kind != "assumption":
             problems.append(
                 f"{name}: refused, its value is a {p.source_kind} figure ({p.source}); only "
-                "`assumption` parameters are fitted, figures from the report and the "
+                f"`assumption` parameters are {purpose}, figures from the report and the "
                 "literature are data"
             )
         elif p.kind not in (int, float) or p.range is None:
-            problems.append(f"{name}: a {p.kind.__name__} parameter cannot be fitted")
+            problems.append(f"{name}: a {p.kind.__name__} parameter cannot be {purpose}")
+        elif name in grouped:
+            others = ", ".join(n for n in grouped[name] if n != name)
+            problems.append(f"{name}: must sum to 1 with {others}; it cannot be {purpose} alone")
         elif p in params:
             problems.append(f"{name}: given twice")
         else:
@@ -227,22 +236,61 @@ class SeedPool:
         Raises:
             Exception: Whatever a run raised (the first failure).
         """
-        payload = json.dumps(scenario.to_dict())
-        args = [(payload, int(s), months, students, tuple(metrics)) for s in seeds]
-        if self.workers == 1 or len(args) == 1:
-            results = [simulate_seed(*a) for a in args]
-        else:
-            if self._pool is None:
-                self._pool = cf.ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-                )
-            futures = [self._pool.submit(simulate_seed, *a) for a in args]
-            results = [f.result() for f in futures]
+        results = self.run_many(
+            [(scenario, int(s)) for s in seeds], months=months, students=students, metrics=metrics
+        )
         tables = []
         for seed, cols in zip(seeds, results, strict=True):
             t = pa.table(cols)
             tables.append(t.append_column("seed", pa.array([int(seed)] * t.num_rows, pa.int64())))
         return pa.concat_tables(tables)
+
+    def run_many(
+        self,
+        tasks: Sequence[tuple[Scenario, int]],
+        *,
+        months: int,
+        students: int,
+        metrics: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[dict[str, list[float]]]:
+        """Monthly ``metrics`` of each (scenario, seed) task, in task order.
+
+        Args:
+            tasks: Scenario and seed pairs.
+            months: Output months of every run.
+            students: Population of every run.
+            metrics: Metric columns to return.
+            progress: Called with (tasks done, tasks) as tasks finish.
+
+        Raises:
+            Exception: Whatever a run raised (the first failure).
+        """
+        payloads: dict[int, str] = {}
+        args = []
+        for scenario, seed in tasks:
+            key = id(scenario)
+            if key not in payloads:
+                payloads[key] = json.dumps(scenario.to_dict())
+            args.append((payloads[key], int(seed), months, students, tuple(metrics)))
+        if self.workers == 1 or len(args) == 1:
+            results = []
+            for i, a in enumerate(args, 1):
+                results.append(simulate_seed(*a))
+                if progress is not None:
+                    progress(i, len(args))
+            return results
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        futures = {self._pool.submit(simulate_seed, *a): i for i, a in enumerate(args)}
+        out: list[dict[str, list[float]] | None] = [None] * len(args)
+        for n, future in enumerate(cf.as_completed(futures), 1):
+            out[futures[future]] = future.result()
+            if progress is not None:
+                progress(n, len(args))
+        return [r for r in out if r is not None]
 
 
 # ==================================================================== the fit

@@ -769,5 +769,98 @@ def calibrate_command(
     typer.echo(f"wrote {path}")
 
 
+class SensitivityFormat(StrEnum):
+    """Output formats of ``hiresim sensitivity``."""
+
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: Annotated[str, typer.Argument(help="Scenario name or file.")],
+    metric: Annotated[str, typer.Option("--metric", "-m", help="The metric studied.")],
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            help="Comma-separated assumption parameters to vary; default: the conversions and "
+            "the main behavioural assumptions.",
+        ),
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="Method: morris.")] = "morris",
+    samples: Annotated[
+        int, typer.Option("--samples", help="Morris trajectories (each costs k+1 points).")
+    ] = 4,
+    effect_vs: Annotated[
+        str | None,
+        typer.Option("--effect-vs", help="Study the effect against this baseline scenario."),
+    ] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Common seeds per point.")] = 2,
+    students: Annotated[
+        int | None, typer.Option("--students", help="Population; default: the scenario's.")
+    ] = None,
+    months: Annotated[
+        int | None, typer.Option("--months", help="Output months; default: the scenario's.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes; default: the cores.")
+    ] = None,
+    fmt: Annotated[
+        SensitivityFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SensitivityFormat.table,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Bar chart (.png); a CSV goes beside it. Default: "
+            "outputs/sensitivity/<scenario>-<metric>[-vs-<baseline>].png.",
+        ),
+    ] = None,
+) -> None:
+    """Global sensitivity (Morris mu*, sigma) of a metric or a policy effect to assumptions."""
+    from sim.sensitivity import METHODS, SensitivityError, format_result, morris, plot_result
+
+    if method not in METHODS:
+        typer.echo(
+            f"error: method {method!r} is not available; implemented: {', '.join(METHODS)}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    study = load_or_exit(scenario)
+    baseline = load_or_exit(effect_vs) if effect_vs is not None else None
+    names = params.split(",") if params is not None else None
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done - last[0] >= max(1, total // 10):
+            last[0] = done
+            typer.echo(f"runs {done}/{total}", err=True)
+
+    try:
+        result = morris(
+            study,
+            metric,
+            names,
+            baseline=baseline,
+            trajectories=samples,
+            seeds=seeds,
+            students=students,
+            months=months,
+            workers=workers,
+            progress=progress,
+        )
+    except SensitivityError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(format_result(result, fmt.value), nl=False)
+    suffix = f"-vs-{baseline.name}" if baseline is not None else ""
+    chart = out or Path("outputs") / "sensitivity" / f"{study.name}-{metric}{suffix}.png"
+    path = plot_result(result, chart)
+    typer.echo(f"wrote {path} and {path.with_suffix('.csv').name}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
