@@ -70,7 +70,7 @@ class DefinitionConflict(RunError):
         lines += [f"  - {p}" for p in problems]
         lines.append(
             "Results of different definitions are never mixed in one folder. Run into another "
-            "folder (--out or --name), or delete the old results first."
+            f"folder (--out or --name), or delete the old results ({out}/*/scenario=<name>/)."
         )
         super().__init__("\n".join(lines))
 
@@ -237,18 +237,13 @@ def run_task(
     return outcome
 
 
+_ARROW_TYPES = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
+
+
 def _with_constants(table: pa.Table, values: Mapping[str, Value]) -> pa.Table:
     for name, value in values.items():
-        kind = (
-            pa.bool_()
-            if isinstance(value, bool)
-            else pa.int64()
-            if isinstance(value, int)
-            else pa.float64()
-            if isinstance(value, float)
-            else pa.string()
-        )
-        table = table.append_column(name, pa.array([value] * table.num_rows, kind))
+        column = pa.array([value] * table.num_rows, _ARROW_TYPES[type(value)])
+        table = table.append_column(name, column)
     return table
 
 
@@ -555,20 +550,27 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def find_conflicts(plan: RunPlan) -> list[str]:
+_DiskHashes = dict[tuple[str, int, str], str]
+
+
+def find_conflicts(plan: RunPlan, on_disk: _DiskHashes | None = None) -> list[str]:
     """Scenarios of the plan that the run folder already holds with another definition.
 
-    Both the manifest and the metadata of every file of those scenarios are checked.
+    The files are the truth: each one's metadata hash is compared, so deleting a scenario's
+    old files (``<run>/*/scenario=<name>/``) is enough to reuse its name.
+
+    Args:
+        plan: The plan.
+        on_disk: The files' hashes, when already read (:func:`disk_hashes`).
 
     Returns:
         One message per conflicting scenario; empty when the plan can run into the folder.
     """
     hashes = {s.name: s.hash for s in plan.scenarios}
     found: dict[str, set[str]] = {name: set() for name in hashes}
-    for entry in store.read_manifest(plan.out).get("scenarios", []):
-        if entry.get("name") in found and entry.get("hash"):
-            found[entry["name"]].add(entry["hash"])
-    for (name, _seed, _table), digest in _disk_hashes(plan.out, hashes).items():
+    if on_disk is None:
+        on_disk = disk_hashes(plan)
+    for (name, _seed, _table), digest in on_disk.items():
         found[name].add(digest)
     problems = []
     for name, digests in found.items():
@@ -582,10 +584,12 @@ def find_conflicts(plan: RunPlan) -> list[str]:
     return problems
 
 
-def _disk_hashes(out: Path, names: Mapping[str, str]) -> dict[tuple[str, int, str], str]:
-    hashes: dict[tuple[str, int, str], str] = {}
+def disk_hashes(plan: RunPlan) -> _DiskHashes:
+    """The scenario hash in each file of the plan's scenarios, by (scenario, seed, table)."""
+    names = {s.name for s in plan.scenarios}
+    hashes: _DiskHashes = {}
     for table in store.TABLES:
-        for (name, seed), path in store.scan_parts(out, table).items():
+        for (name, seed), path in store.scan_parts(plan.out, table).items():
             if name not in names:
                 continue
             try:
@@ -596,10 +600,11 @@ def _disk_hashes(out: Path, names: Mapping[str, str]) -> dict[tuple[str, int, st
     return hashes
 
 
-def completed_tasks(plan: RunPlan) -> set[Task]:
+def completed_tasks(plan: RunPlan, on_disk: _DiskHashes | None = None) -> set[Task]:
     """Tasks of the plan whose files exist with the scenario's current hash."""
     hashes = {s.name: s.hash for s in plan.scenarios}
-    on_disk = _disk_hashes(plan.out, hashes)
+    if on_disk is None:
+        on_disk = disk_hashes(plan)
     return {
         t
         for t in plan.tasks
@@ -629,8 +634,13 @@ class _Manifest:
             else:
                 entry = _task_entry(task, by_name[task.scenario].hash)
             tasks.append(entry)
-        # Tasks of other scenarios in the folder (an earlier run into it) stay on record.
-        tasks += [t for key, t in old_tasks.items() if key[0] not in by_name]
+        # Earlier results still valid in the folder stay on record: other scenarios, and other
+        # seeds of this plan's scenarios with the same definition.
+        tasks += [
+            t
+            for key, t in old_tasks.items()
+            if key[0] not in by_name or t.get("hash") == by_name[key[0]].hash
+        ]
         scenarios = [_scenario_entry(s, plan.varied.get(s.name)) for s in plan.scenarios]
         scenarios += [s for s in previous.get("scenarios", []) if s.get("name") not in by_name]
         history = list(previous.get("history", []))
@@ -753,11 +763,12 @@ def execute(
     plan.out.mkdir(parents=True, exist_ok=True)
     with store.RunLock(plan.out):
         store.clean_temp_files(plan.out)
-        problems = find_conflicts(plan)
+        on_disk = disk_hashes(plan)
+        problems = find_conflicts(plan, on_disk)
         if problems:
             raise DefinitionConflict(plan.out, problems)
         tasks = plan.tasks
-        done = completed_tasks(plan)
+        done = completed_tasks(plan, on_disk)
         todo = [t for t in tasks if t not in done]
         executor_info = {"kind": executor, "workers": workers, "scheduler": scheduler}
         manifest = _Manifest(plan, executor_info, done, started)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,33 @@ def test_conflict_is_found_from_files_without_a_manifest(tmp_path: Path) -> None
     changed = base.with_params({"employers.premium_min": 0.0})
     with pytest.raises(runner.DefinitionConflict):
         execute(RunPlan(tmp_path, (changed,), (1,)), workers=1, progress=_quiet())
+
+
+def test_deleting_the_old_files_allows_the_new_definition(tmp_path: Path) -> None:
+    execute(_plan(tmp_path), workers=1, progress=_quiet())
+    base, _ = _scenarios()
+    changed = RunPlan(tmp_path, (base.with_run(months=MONTHS + 1),), (1,))
+    with pytest.raises(runner.DefinitionConflict, match=r"scenario=<name>/"):
+        execute(changed, workers=1, progress=_quiet())
+    for folder in tmp_path.glob("*/scenario=defaults"):
+        shutil.rmtree(folder)
+    assert execute(changed, workers=1, progress=_quiet()).exit_code == 0
+    manifest = store.read_manifest(tmp_path)
+    assert {(t["scenario"], t["seed"]) for t in manifest["tasks"]} == {
+        ("defaults", 1),
+        ("no_floor", 1),
+        ("no_floor", 2),
+    }
+
+
+def test_manifest_keeps_earlier_seeds_of_the_same_definition(tmp_path: Path) -> None:
+    execute(_plan(tmp_path, seeds=(1, 2, 3)), workers=1, progress=_quiet())
+    report = execute(_plan(tmp_path, seeds=(2,)), workers=1, progress=_quiet())
+    assert (report.total, report.skipped) == (2, 2)
+    manifest = store.read_manifest(tmp_path)
+    assert manifest["seeds"] == [2]
+    assert manifest["summary"] == {"total": 2, "done": 2, "failed": 0, "pending": 0}
+    assert len(manifest["tasks"]) == 6 and {t["status"] for t in manifest["tasks"]} == {"done"}
 
 
 def test_failed_task_is_recorded_and_the_rest_go_on(
