@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# About 90 s on 2 cores (~2.9 s of CPU per 20k-student, 120-month run; 2 x 30 runs).
+# About 90 s on 2 idle cores (~2.1 s of CPU per 20k-student, 120-month run; 2 x 40 runs).
 # Re-running resumes: finished runs are kept and skipped.
 run: $(STAMP)
-	$(HIRESIM) run baseline full_blueprint --seeds 30 --students 20000 --out outputs/demo
+	$(HIRESIM) run baseline full_blueprint --seeds 40 --students 20000 --out outputs/demo
 	@echo "Results: outputs/demo/ (metrics/ and groups/ as Parquet, manifest.json); e.g."
 	@echo "  python -c \"import pandas as pd; print(pd.read_parquet('outputs/demo/metrics'))\""
 
