@@ -270,14 +270,15 @@ class Scenario:
         """Hex SHA-256 of the canonical JSON of params, policies and run settings.
 
         Name, description and provenance are left out, so two files stating the same scenario
-        share a hash. The JSON is built from sorted keys and Python's shortest float repr, so the
+        share a hash; so is ``run.seeds``, which says how many replications to run, not what
+        any one replication computes (so adding seeds to a run resumes it). The JSON is built from sorted keys and Python's shortest float repr, so the
         hash is the same in every process and on every machine.
         """
         payload = {
             "version": _HASH_VERSION,
             "params": dict(self.params),
             "policies": [_canonical_policy(p) for p in self.policies],
-            "run": asdict(self.run),
+            "run": {k: v for k, v in asdict(self.run).items() if k != "seeds"},
         }
         text = json.dumps(
             payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False

@@ -743,3 +743,10 @@ def test_ramps_stay_in_range_and_keep_their_type(data: st.DataObject) -> None:
         value = scenario.params_at(month)[param.name]
         assert type(value) is param.kind
         assert lo <= value <= hi
+
+
+def test_hash_ignores_the_number_of_seeds_but_not_the_horizon() -> None:
+    base = load_scenario("baseline")
+    assert base.with_run(seeds=40).hash == base.hash
+    assert base.with_run(months=60).hash != base.hash
+    assert base.with_run(students=1000).hash != base.hash
