@@ -106,6 +106,20 @@ def scores(
     month: int,
 ) -> np.ndarray:
     """Ranking score of each application: what the employer observes, weighted its own way."""
+    return _scores(pop, emp, p, person, np.arange(person.size), employer, signal, month)
+
+
+def _scores(
+    pop: Population,
+    emp: EmployerTable,
+    p: Mapping[str, Value],
+    seekers: np.ndarray,
+    who: np.ndarray,
+    employer: np.ndarray,
+    signal: np.ndarray,
+    month: int,
+) -> np.ndarray:
+    """:func:`scores` of applications by ``seekers[who]``: each seeker's own terms read once."""
     worth = wages.learned_worth(emp, p)
     mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
     mc_w = mc_w * (emp.mc_positive_draw < p["employers.mc_positive_share"]) * worth[:, 0]
@@ -114,15 +128,17 @@ def scores(
         emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
     )
     genai_w = genai_w * worth[:, 1]
-    experience_years = pop.experience(month, person) / 12.0
+    experience_years = pop.experience(month, seekers) / 12.0
+    graduate = pop.status[seekers] == GRADUATE
+    same_sector = pop.discipline[seekers][who] == emp.sector[employer]
     return (
         signal
-        + p["employers.degree_weight"] * (pop.status[person] == GRADUATE)
-        + exp_w * experience_years
-        + mc_w[employer] * pop.has_mc[person]
-        + p["employers.credit_bearing_score_bonus"] * pop.has_cb[person]
-        + genai_w[employer] * pop.has_genai[person]
-        + p["employers.discipline_match_weight"] * (pop.discipline[person] == emp.sector[employer])
+        + p["employers.degree_weight"] * graduate[who]
+        + exp_w * experience_years[who]
+        + mc_w[employer] * pop.has_mc[seekers][who]
+        + p["employers.credit_bearing_score_bonus"] * pop.has_cb[seekers][who]
+        + genai_w[employer] * pop.has_genai[seekers][who]
+        + p["employers.discipline_match_weight"] * same_sector
     )
 
 
@@ -144,7 +160,13 @@ def match(
         return MarketRound(0, 0, Hires.none())
     on_the_job = employed_rows[u_otj < p["market.on_the_job_search_prob"]]
     per_seeker = int(p["market.applications_per_seeker"])
-    person = np.concatenate([np.repeat(seekers_unemployed, per_seeker), on_the_job])
+    # Each application is sent by seekers[who]; person-level fields are read once per seeker.
+    seekers = np.concatenate([seekers_unemployed, on_the_job])
+    n_unemployed = seekers_unemployed.size
+    who = np.concatenate(
+        [np.repeat(np.arange(n_unemployed), per_seeker), np.arange(n_unemployed, seekers.size)]
+    )
+    person = seekers[who]
     n_apps = person.size
     if n_apps == 0:
         return MarketRound(n_vac, 0, Hires.none())
@@ -156,7 +178,7 @@ def match(
     counts = np.bincount(sector_of_vac, minlength=len(DISCIPLINES))
     starts = np.cumsum(counts) - counts
     u = rng.random((2, n_apps))
-    disc = pop.discipline[person]
+    disc = pop.discipline[seekers][who]
     own = (u[0] < p["market.own_sector_share"]) & (counts[disc] > 0)
     vacancy = np.where(
         own, starts[disc] + (u[1] * counts[disc]).astype(np.int64), (u[1] * n_vac).astype(np.int64)
@@ -164,15 +186,15 @@ def match(
     vacancy = np.minimum(vacancy, n_vac - 1)
     employer = vacancy_employer[vacancy]
     noise = rng.standard_normal(n_apps)
-    signal = pop.skill[person] + p["employers.skill_signal_noise"] * noise
-    score = scores(pop, emp, p, person, employer, signal, month)
+    signal = pop.skill[seekers][who] + p["employers.skill_signal_noise"] * noise
+    score = _scores(pop, emp, p, seekers, who, employer, signal, month)
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
     # whose offer was declined go to their runner-up in the next round.
     hired_person, hired_employer, hired_salary = [], [], []
     live = np.ones(n_apps, dtype=bool)
-    offered = np.zeros(pop.capacity, dtype=bool)
+    offered = np.zeros(seekers.size, dtype=bool)
     for _ in range(int(p["market.offer_rounds"])):
         idx = np.flatnonzero(live)
         if idx.size == 0:
@@ -198,9 +220,8 @@ def match(
         # Filled vacancies and every applicant who received an offer leave the round.
         done_vacancy = np.zeros(n_vac, dtype=bool)
         done_vacancy[filled_vacancy] = True
-        offered[o_person] = True
-        live &= ~done_vacancy[vacancy] & ~offered[person]
-        offered[o_person] = False
+        offered[who[win]] = True
+        live &= ~done_vacancy[vacancy] & ~offered[who]
 
     h_person = np.concatenate(hired_person) if hired_person else np.empty(0, np.int64)
     h_employer = np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64)
