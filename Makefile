@@ -19,7 +19,14 @@ install: $(STAMP)
 # Re-running resumes: finished runs are kept and skipped.
 run: $(STAMP)
 	$(HIRESIM) run baseline full_blueprint --seeds 40 --students 20000 --out outputs/demo
-	@echo "Results: outputs/demo/ (metrics/ and groups/ as Parquet, manifest.json); e.g."
+	$(HIRESIM) compare outputs/demo --baseline baseline -m recent_grad_unemployment_rate \
+		-m mean_starting_salary -m mean_starting_salary_mc -m mean_starting_salary_no_mc \
+		-m mc_holder_share -m genai_mc_share -m students_enrolled -m salary_gini
+	$(HIRESIM) plot outputs/demo -m recent_grad_unemployment_rate -m mean_starting_salary \
+		--kind timeseries --kind difference
+	$(HIRESIM) report outputs/demo
+	@echo "Results: outputs/demo/ (metrics/ and groups/ as Parquet, manifest.json, plots/,"
+	@echo "report.html); e.g."
 	@echo "  python -c \"import pandas as pd; print(pd.read_parquet('outputs/demo/metrics'))\""
 
 test: $(STAMP)
