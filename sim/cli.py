@@ -217,21 +217,60 @@ def compare_command(
         typer.Option("--against", help="Take the baseline from this other run (same seeds)."),
     ] = None,
     bootstrap: BootstrapOpt = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Effects within each group of this kind (discipline, ability_quartile, "
+            "mc_status, university_type, pathway) and on the top-bottom gap; --metric then names "
+            "group outcomes (default: unemployment, salary, employment rate, MC holder share).",
+        ),
+    ] = None,
+    gap: Annotated[
+        str | None,
+        typer.Option(
+            "--gap",
+            help="With --by: the gap's groups as TOP:BOTTOM, e.g. q4:q1. Default: q4:q1 for "
+            "ability_quartile, credit_bearing:no_mc_offer for university_type, else the groups "
+            "with the highest and lowest baseline mean.",
+        ),
+    ] = None,
 ) -> None:
     """Effects of each scenario against the baseline: paired differences by seed, 95% CIs."""
-    from sim.compare import compare, format_table
+    from sim.compare import CompareError, compare, compare_groups, format_table
 
     with analysis_errors():
-        table = compare(
-            run_dir,
-            baseline=baseline,
-            metrics=metric,
-            scenarios=scenario,
-            month=month,
-            window=window,
-            against=against,
-            method="bootstrap" if bootstrap else "t",
-        )
+        if gap is not None and by is None:
+            raise CompareError("--gap needs --by")
+        if by is None:
+            table = compare(
+                run_dir,
+                baseline=baseline,
+                metrics=metric,
+                scenarios=scenario,
+                month=month,
+                window=window,
+                against=against,
+                method="bootstrap" if bootstrap else "t",
+            )
+        else:
+            pair = None
+            if gap is not None:
+                pair = tuple(gap.split(":"))
+                if len(pair) != 2:
+                    raise CompareError(f"invalid --gap {gap!r}: expected TOP:BOTTOM, e.g. q4:q1")
+            table = compare_groups(
+                run_dir,
+                by,
+                baseline=baseline,
+                metrics=metric,
+                scenarios=scenario,
+                month=month,
+                window=window,
+                against=against,
+                gap=pair,
+                method="bootstrap" if bootstrap else "t",
+            )
         text = format_table(table, fmt.value)
     if out is None:
         typer.echo(text, nl=False)
@@ -264,28 +303,41 @@ def plot_command(
             "added to its name. Default: <run>/plots/<kind>-<metric>.png.",
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Instead of --kind: the effect within each group of this kind (discipline, "
+            "ability_quartile, mc_status, university_type, pathway) as dots with CI whiskers, "
+            "and the top-bottom gap change. Default file: <run>/plots/groups-<by>-<metric>.png.",
+        ),
+    ] = None,
 ) -> None:
     """Draw figures of a run; each image gets a CSV of its numbers beside it."""
-    from sim.compare import load_run
+    from sim.compare import CompareError, load_run
     from sim.plots import plot
 
     kinds = kind or [PlotKind.timeseries]
     with analysis_errors():
+        if by is not None and kind:
+            raise CompareError("--kind does not apply with --by (it draws the per-group figure)")
         run = load_run(run_dir)
-        for k in kinds:
+        for k in [None] if by is not None else kinds:
             for m in metric:
+                tag = f"groups-{by}" if k is None else k.value
                 target = out
                 if out is not None and len(kinds) * len(metric) > 1:
-                    target = out.with_name(f"{out.stem}-{k.value}-{m}{out.suffix}")
+                    target = out.with_name(f"{out.stem}-{tag}-{m}{out.suffix}")
                 path = plot(
                     run,
                     m,
-                    k.value,
+                    None if k is None else k.value,
                     scenarios=scenario,
                     baseline=baseline,
                     month=month,
                     window=window,
                     method="bootstrap" if bootstrap else "t",
+                    by=by,
                     out=target,
                 )
                 typer.echo(f"wrote {path} and {path.with_suffix('.csv').name}")

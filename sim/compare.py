@@ -14,12 +14,22 @@ baseline's seed-to-seed variation (dividing the difference interval by the basel
 treat the baseline mean as known). The bootstrap resamples seeds and takes percentiles of the
 ratio directly.
 
+Effects by group (:func:`compare_groups`, ``hiresim compare --by KIND``) apply the same paired
+differences to each group of one group kind of the run's groups table (:mod:`sim.groups`), and
+add, per scenario and metric, the gap between a top and a bottom group and its change under the
+policy: per seed, ``(top - bottom)`` in the scenario minus ``(top - bottom)`` in the baseline (a
+difference-in-differences), with the same intervals. Top and bottom are fixed for ordered kinds
+(:data:`ORDERED_GAPS`: ``ability_quartile`` q4 - q1, ``university_type`` credit_bearing -
+no_mc_offer); for the other kinds they are the groups with the highest and the lowest baseline
+mean of the metric over the window; ``gap=(top, bottom)`` chooses them.
+
 Typical notebook use::
 
-    from sim.compare import compare, format_table
+    from sim.compare import compare, compare_groups, format_table
     effects = compare("outputs/demo", metrics=["mean_starting_salary"])   # a pyarrow.Table
     effects.to_pandas()
     print(format_table(effects, "markdown"))
+    by_discipline = compare_groups("outputs/demo", "discipline")
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +49,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sim.groups import GROUP_KINDS_BY_NAME
 from sim.metrics import METRICS_BY_NAME
 from sim.store import META_SCENARIO, read_manifest, read_part_metadata, read_table, scan_parts
 
@@ -47,6 +59,28 @@ DEFAULT_WINDOW_MONTHS = 12
 FORMATS: tuple[str, ...] = ("table", "markdown", "csv", "json")
 METHODS: tuple[str, ...] = ("t", "bootstrap")
 KEY_COLUMNS: tuple[str, ...] = ("scenario", "seed", "month")
+GROUP_KEY_COLUMNS: tuple[str, ...] = ("scenario", "seed", "month", "group_kind", "group")
+GROUP_METRICS: tuple[str, ...] = (
+    "recent_grad_unemployment_rate",
+    "mean_starting_salary",
+    "employment_rate",
+    "mc_holder_share",
+)
+"""Group outcome metrics compared by :func:`compare_groups` when none are named."""
+ORDERED_GAPS: dict[str, tuple[str, str]] = {
+    "ability_quartile": ("q4", "q1"),
+    "university_type": ("credit_bearing", "no_mc_offer"),
+}
+"""(top, bottom) groups of the gap for group kinds with a natural order; the gap of any other
+kind is between the groups with the highest and the lowest baseline mean of each metric."""
+_GROUP_UNITS: dict[str, str] = {
+    "population": "people",
+    "enrolled": "people",
+    "labour_force": "people",
+    "employed": "people",
+    "employment_rate": "share",
+    "median_starting_salary": "USD per year",
+}
 
 Method = Literal["t", "bootstrap"]
 Format = Literal["table", "markdown", "csv", "json"]
@@ -189,6 +223,55 @@ class Run:
             if f.name not in KEY_COLUMNS
             and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
         )
+
+    @property
+    def has_groups(self) -> bool:
+        """Whether the run folder holds a groups table (outcomes by group)."""
+        return bool(scan_parts(self.path, "groups"))
+
+    @cached_property
+    def groups(self) -> pa.Table:
+        """The groups table (``scenario``, ``seed``, ``month``, ``group_kind``, ``group``,
+        outcomes), read on first use.
+
+        Raises:
+            CompareError: When the run has no groups table.
+        """
+        if not self.has_groups:
+            raise CompareError(
+                f"{self.path} has no groups table (outcomes by group): it was made before runs "
+                "wrote one; run its command again into a new folder to get it"
+            )
+        return read_table(self.path, "groups")
+
+    def group_kinds(self) -> tuple[str, ...]:
+        """Group kinds in the groups table, in :data:`sim.groups.GROUP_KINDS` order."""
+        present = set(pc.unique(self.groups.column("group_kind")).to_pylist())
+        known = [k for k in GROUP_KINDS_BY_NAME if k in present]
+        return tuple(known + sorted(present - set(known)))
+
+    def group_labels(self, kind: str) -> tuple[str, ...]:
+        """The groups of one kind present in the groups table, in their defined order."""
+        rows = self.groups.filter(pc.equal(self.groups.column("group_kind"), kind))
+        present = set(pc.unique(rows.column("group")).to_pylist())
+        defined = GROUP_KINDS_BY_NAME[kind].groups if kind in GROUP_KINDS_BY_NAME else ()
+        known = [g for g in defined if g in present]
+        return tuple(known + sorted(present - set(known)))
+
+    @property
+    def group_metric_names(self) -> tuple[str, ...]:
+        """Numeric outcome columns of the groups table."""
+        return tuple(
+            f.name
+            for f in self.groups.schema
+            if f.name not in GROUP_KEY_COLUMNS
+            and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
+        )
+
+    def group_seeds(self, scenario: str) -> tuple[int, ...]:
+        """The seeds with group data for one scenario, sorted."""
+        mask = pc.equal(self.groups.column("scenario"), scenario)
+        return tuple(sorted(set(self.groups.filter(mask).column("seed").to_pylist())))
 
     def caption(self) -> str:
         """``8 seeds; population 20,000 students; 120 months`` for figure captions."""
@@ -518,6 +601,100 @@ def check_seeds(scenario: str, s_seeds: Sequence[int], base: str, b_seeds: Seque
     )
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What a comparison compares: runs, scenarios, window and the baseline's label."""
+
+    run: Run
+    base_run: Run
+    compared: tuple[str, ...]
+    window: Window
+    base_label: str
+
+
+def _require_baseline(base_run: Run, baseline: str) -> None:
+    if baseline not in base_run.scenarios:
+        raise CompareError(
+            f"baseline {baseline!r} not found in {base_run.path}; scenarios present: "
+            f"{', '.join(base_run.scenarios)}. Choose one with --baseline."
+        )
+
+
+def _setup(
+    run: Run,
+    base_run: Run,
+    baseline: str,
+    scenarios: Sequence[str] | None,
+    month: int | None,
+    window: Window | str | None,
+    against: bool,
+) -> _Setup:
+    """Check the scenarios and resolve the window (the baseline is checked already)."""
+    if scenarios:
+        unknown = [s for s in scenarios if s not in run.scenarios]
+        if unknown:
+            raise CompareError(
+                f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
+                f"present: {', '.join(run.scenarios)}"
+            )
+        compared = tuple(dict.fromkeys(scenarios))
+    elif against:
+        compared = run.scenarios
+    else:
+        compared = tuple(s for s in run.scenarios if s != baseline)
+    win = resolve_window(min(run.last_month, base_run.last_month), month=month, window=window)
+    base_label = f"{base_run.name}/{baseline}" if against else baseline
+    return _Setup(run, base_run, compared, win, base_label)
+
+
+def _paired(
+    b: dict[int, float],
+    v: dict[int, float],
+    *,
+    confidence: float,
+    method: Method,
+    n_boot: int,
+    boot_seed: int,
+) -> PairedResult:
+    """:func:`paired_difference` of per-seed values keyed by seed (the baseline's seeds)."""
+    order = sorted(b)
+    return paired_difference(
+        np.array([b[k] for k in order]),
+        np.array([v.get(k, math.nan) for k in order]),
+        confidence=confidence,
+        method=method,
+        n_boot=n_boot,
+        boot_seed=boot_seed,
+    )
+
+
+def _effect_columns(r: PairedResult) -> dict[str, Any]:
+    """The columns of a comparison row that come from one paired result."""
+    width = r.ci_high - r.ci_low
+    vs_unpaired = width / r.unpaired_ci_width if r.unpaired_ci_width > 0.0 else math.nan
+    return {
+        "n_seeds": r.n,
+        "baseline_mean": r.baseline_mean,
+        "scenario_mean": r.scenario_mean,
+        "difference": r.difference,
+        "ci_low": r.ci_low,
+        "ci_high": r.ci_high,
+        "relative_difference": r.relative,
+        "relative_ci_low": r.rel_ci_low,
+        "relative_ci_high": r.rel_ci_high,
+        "excludes_zero": r.excludes_zero,
+        "unpaired_ci_width": r.unpaired_ci_width,
+        "width_vs_unpaired": vs_unpaired,
+    }
+
+
+def metric_unit(metric: str) -> str:
+    """The unit of a monthly metric or a groups-table outcome (empty when unknown)."""
+    if metric in METRICS_BY_NAME:
+        return METRICS_BY_NAME[metric].unit
+    return _GROUP_UNITS.get(metric, "")
+
+
 def compare(
     run: Run | Path | str,
     *,
@@ -563,74 +740,35 @@ def compare(
     """
     run = as_run(run)
     base_run = as_run(against) if against is not None else run
-    if baseline not in base_run.scenarios:
-        raise CompareError(
-            f"baseline {baseline!r} not found in {base_run.path}; scenarios present: "
-            f"{', '.join(base_run.scenarios)}. Choose one with --baseline."
-        )
+    _require_baseline(base_run, baseline)
     names = check_metrics(run, metrics)
     if against is not None:
         missing = [m for m in names if m not in base_run.metric_names]
         if missing:
             raise CompareError(f"metric {', '.join(missing)} not in {base_run.path}")
-    if scenarios:
-        unknown = [s for s in scenarios if s not in run.scenarios]
-        if unknown:
-            raise CompareError(
-                f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
-                f"present: {', '.join(run.scenarios)}"
-            )
-        compared = tuple(dict.fromkeys(scenarios))
-    elif against is not None:
-        compared = run.scenarios
-    else:
-        compared = tuple(s for s in run.scenarios if s != baseline)
-    win = resolve_window(min(run.last_month, base_run.last_month), month=month, window=window)
+    setup = _setup(run, base_run, baseline, scenarios, month, window, against is not None)
+    win = setup.window
     b_seeds = base_run.seeds(baseline)
-    for s in compared:
+    for s in setup.compared:
         check_seeds(s, run.seeds(s), baseline, b_seeds)
 
-    base_label = baseline if against is None else f"{base_run.name}/{baseline}"
     values = seed_values(run.metrics, names, win)
     base_values = values if against is None else seed_values(base_run.metrics, names, win)
     method_label = "paired t" if method == "t" else "paired bootstrap"
+    stats = {"confidence": confidence, "method": method, "n_boot": n_boot, "boot_seed": boot_seed}
     rows: list[dict[str, Any]] = []
-    for s in compared:
+    for s in setup.compared:
         for m in names:
-            b = _by_seed(base_values, baseline, m)
-            v = _by_seed(values, s, m)
-            order = sorted(b)
-            r = paired_difference(
-                np.array([b[k] for k in order]),
-                np.array([v[k] for k in order]),
-                confidence=confidence,
-                method=method,
-                n_boot=n_boot,
-                boot_seed=boot_seed,
-            )
-            width = r.ci_high - r.ci_low
-            vs_unpaired = width / r.unpaired_ci_width if r.unpaired_ci_width > 0.0 else math.nan
-            metric = METRICS_BY_NAME.get(m)
+            r = _paired(_by_seed(base_values, baseline, m), _by_seed(values, s, m), **stats)
             rows.append(
                 {
                     "scenario": s,
-                    "baseline": base_label,
+                    "baseline": setup.base_label,
                     "metric": m,
-                    "unit": metric.unit if metric else "",
+                    "unit": METRICS_BY_NAME[m].unit if m in METRICS_BY_NAME else "",
                     "first_month": win.first,
                     "last_month": win.last,
-                    "n_seeds": r.n,
-                    "baseline_mean": r.baseline_mean,
-                    "scenario_mean": r.scenario_mean,
-                    "difference": r.difference,
-                    "ci_low": r.ci_low,
-                    "ci_high": r.ci_high,
-                    "relative_difference": r.relative,
-                    "relative_ci_low": r.rel_ci_low,
-                    "relative_ci_high": r.rel_ci_high,
-                    "excludes_zero": r.excludes_zero,
-                    "unpaired_ci_width": r.unpaired_ci_width,
-                    "width_vs_unpaired": vs_unpaired,
+                    **_effect_columns(r),
                     "method": method_label,
                     "confidence": confidence,
                 }
@@ -642,7 +780,7 @@ def compare(
         "window": [win.first, win.last],
         "method": method_label,
         "confidence": confidence,
-        "note": describe(method_label, confidence, win, base_label),
+        "note": describe(method_label, confidence, win, setup.base_label),
     }
     return pa.Table.from_pylist(rows, schema=_SCHEMA).replace_schema_metadata(
         {"hiresim.compare": json.dumps(info)}
@@ -673,6 +811,281 @@ _SCHEMA = pa.schema(
         ("confidence", pa.float64()),
     ]
 )
+
+
+def _insert_fields(
+    schema: pa.Schema, after: str, fields: Sequence[tuple[str, pa.DataType]]
+) -> pa.Schema:
+    i = schema.get_field_index(after) + 1
+    for offset, (name, kind) in enumerate(fields):
+        schema = schema.insert(i + offset, pa.field(name, kind))
+    return schema
+
+
+_GROUP_SCHEMA = _insert_fields(
+    _insert_fields(
+        _SCHEMA,
+        "baseline",
+        [
+            ("group_kind", pa.string()),
+            ("row_type", pa.string()),
+            ("group", pa.string()),
+            ("top_group", pa.string()),
+            ("bottom_group", pa.string()),
+            ("gap_rule", pa.string()),
+        ],
+    ),
+    "baseline_mean",
+    [("baseline_ci_low", pa.float64()), ("baseline_ci_high", pa.float64())],
+)
+
+# ==================================================================== effects by group
+
+GAP_RULES: dict[str, str] = {
+    "natural": "natural order",
+    "baseline": "highest - lowest baseline mean",
+    "chosen": "chosen",
+}
+"""How a gap's top and bottom groups were picked (the ``gap_rule`` column)."""
+
+
+def group_unit(metric: str) -> str:
+    """The unit of a groups-table outcome (empty when unknown)."""
+    if metric in _GROUP_UNITS:
+        return _GROUP_UNITS[metric]
+    return METRICS_BY_NAME[metric].unit if metric in METRICS_BY_NAME else ""
+
+
+def check_group_kind(run: Run, by: str) -> tuple[str, ...]:
+    """The groups of kind ``by`` in the run's groups table, in their defined order.
+
+    Raises:
+        CompareError: When the run has no groups table, or no such group kind (listing the
+            kinds there are).
+    """
+    kinds = run.group_kinds() if run.has_groups else tuple(GROUP_KINDS_BY_NAME)
+    if by not in kinds:
+        raise CompareError(
+            f"unknown group kind {by!r}; expected one of {', '.join(kinds)}. Choose one with --by."
+        )
+    run.groups  # noqa: B018 - raises when the run has no groups table
+    return run.group_labels(by)
+
+
+def check_group_metrics(run: Run, metrics: Sequence[str] | None) -> tuple[str, ...]:
+    """The group outcomes to use (:data:`GROUP_METRICS` present in the run when none named).
+
+    Raises:
+        CompareError: Naming an outcome the groups table lacks, with the list of those it has.
+    """
+    available = run.group_metric_names
+    if not metrics:
+        return tuple(m for m in GROUP_METRICS if m in available)
+    unknown = [m for m in metrics if m not in available]
+    if unknown:
+        raise CompareError(
+            f"unknown group metric {', '.join(map(repr, unknown))}; the groups table has: "
+            f"{', '.join(available)}"
+        )
+    return tuple(dict.fromkeys(metrics))
+
+
+def _group_values(
+    run: Run, by: str, metrics: Sequence[str], window: Window
+) -> dict[tuple[str, str, str], dict[int, float]]:
+    """Per (scenario, group, metric): each seed's mean over the window (NaN when undefined)."""
+    groups = run.groups
+    rows = groups.filter(pc.equal(groups.column("group_kind"), by))
+    values = seed_values(rows, metrics, window, keys=("scenario", "seed", "group"))
+    out: dict[tuple[str, str, str], dict[int, float]] = {}
+    for r in values.to_pylist():
+        for m in metrics:
+            v = r[m]
+            out.setdefault((r["scenario"], r["group"], m), {})[int(r["seed"])] = (
+                math.nan if v is None else float(v)
+            )
+    return out
+
+
+def gap_groups(
+    by: str,
+    labels: Sequence[str],
+    baseline_values: dict[str, dict[int, float]],
+    gap: tuple[str, str] | None = None,
+) -> tuple[str, str, str] | None:
+    """The top and bottom groups of a gap and how they were picked.
+
+    Args:
+        by: The group kind.
+        labels: Its groups, in order.
+        baseline_values: Per group, the baseline's per-seed values of one metric.
+        gap: ``(top, bottom)`` to use as given.
+
+    Returns:
+        ``(top, bottom, rule)`` with ``rule`` a key of :data:`GAP_RULES`: the given pair; the
+        pair of :data:`ORDERED_GAPS` for ordered kinds; else the groups with the highest and the
+        lowest mean over seeds of the baseline values (ties: the earlier group is the bottom).
+        None when fewer than two groups have a defined baseline value.
+    """
+    if gap is not None:
+        return gap[0], gap[1], "chosen"
+    ordered = ORDERED_GAPS.get(by)
+    if ordered is not None and ordered[0] in labels and ordered[1] in labels:
+        return ordered[0], ordered[1], "natural"
+    means = {}
+    for g in labels:
+        v = np.array(list(baseline_values.get(g, {}).values()), dtype=float)
+        if np.isfinite(v).any():
+            means[g] = float(np.nanmean(v))
+    if len(means) < 2:
+        return None
+    ranked = sorted(means, key=means.__getitem__)  # stable: ties keep the groups' order
+    return ranked[-1], ranked[0], "baseline"
+
+
+def compare_groups(
+    run: Run | Path | str,
+    by: str,
+    *,
+    baseline: str = "baseline",
+    metrics: Sequence[str] | None = None,
+    scenarios: Sequence[str] | None = None,
+    month: int | None = None,
+    window: Window | str | None = None,
+    against: Run | Path | str | None = None,
+    gap: tuple[str, str] | None = None,
+    method: Method = "t",
+    confidence: float = CONFIDENCE,
+    n_boot: int = 10_000,
+    boot_seed: int = 0,
+) -> pa.Table:
+    """Effects of each scenario within each group of one kind, and on the top-bottom gap.
+
+    Every group's outcome is averaged over the window per seed, exactly like a metric in
+    :func:`compare`, and compared with the baseline's on the same seed. Per scenario and metric
+    one more row (``row_type`` ``gap``) compares the gap ``top - bottom`` the same way: its
+    difference is the mean over seeds of ``(top - bottom)`` in the scenario minus ``(top -
+    bottom)`` in the baseline, a difference-in-differences paired by seed, and
+    ``baseline_ci_low``/``baseline_ci_high`` bound the baseline gap itself (a paired interval of
+    top against bottom over the same seeds). Top and bottom: see :func:`gap_groups`.
+
+    Args:
+        run: A run folder (or a loaded :class:`Run`) with a groups table.
+        by: The group kind (``discipline``, ``ability_quartile``, ``mc_status``,
+            ``university_type``, ``pathway``).
+        baseline: Name of the baseline scenario.
+        metrics: Group outcomes to compare; :data:`GROUP_METRICS` when None.
+        scenarios: Scenarios to compare; every scenario except the baseline when None.
+        month: Compare a single month's values.
+        window: Compare values averaged over ``A:B`` (inclusive); default the last 12 months.
+        against: Another run folder to take the baseline from (same seeds).
+        gap: ``(top, bottom)`` groups of the gap, instead of the default rule.
+        method: ``t`` or ``bootstrap`` (seeded, resamples seeds).
+        confidence: Interval coverage.
+        n_boot: Bootstrap resamples.
+        boot_seed: Bootstrap generator seed.
+
+    Returns:
+        The columns of :func:`compare` plus ``group_kind``, ``row_type`` (``group`` or ``gap``),
+        ``group`` (``top - bottom`` on gap rows), ``top_group``, ``bottom_group`` and
+        ``gap_rule`` (gap rows only), and ``baseline_ci_low``/``baseline_ci_high`` (the baseline
+        gap's interval, gap rows only). Rows by scenario, metric, then group in the kind's order,
+        then the gap. No gap row when fewer than two groups have a baseline value.
+
+    Raises:
+        CompareError: No groups table, unknown group kind (lists the kinds), unknown group or
+            metric, missing baseline, seeds that differ, or a window outside the run's months.
+    """
+    run = as_run(run)
+    base_run = as_run(against) if against is not None else run
+    labels = check_group_kind(run, by)
+    _require_baseline(base_run, baseline)
+    names = check_group_metrics(run, metrics)
+    if against is not None:
+        check_group_kind(base_run, by)
+        missing = [m for m in names if m not in base_run.group_metric_names]
+        if missing:
+            raise CompareError(f"group metric {', '.join(missing)} not in {base_run.path}")
+    if gap is not None:
+        unknown = [g for g in gap if g not in labels]
+        if unknown or len(gap) != 2 or gap[0] == gap[1]:
+            raise CompareError(
+                f"invalid gap {' - '.join(gap)}: expected two different groups of {by!r} "
+                f"({', '.join(labels)})"
+            )
+        gap = (gap[0], gap[1])
+    setup = _setup(run, base_run, baseline, scenarios, month, window, against is not None)
+    win = setup.window
+    b_seeds = base_run.group_seeds(baseline)
+    for s in setup.compared:
+        check_seeds(s, run.group_seeds(s), baseline, b_seeds)
+
+    values = _group_values(run, by, names, win)
+    base_values = values if against is None else _group_values(base_run, by, names, win)
+    method_label = "paired t" if method == "t" else "paired bootstrap"
+    stats = {"confidence": confidence, "method": method, "n_boot": n_boot, "boot_seed": boot_seed}
+    rows: list[dict[str, Any]] = []
+
+    def row(s: str, m: str, group: str, r: PairedResult, **extra: Any) -> dict[str, Any]:
+        return {
+            "scenario": s,
+            "baseline": setup.base_label,
+            "group_kind": by,
+            "row_type": "group",
+            "group": group,
+            "metric": m,
+            "unit": group_unit(m),
+            "first_month": win.first,
+            "last_month": win.last,
+            **_effect_columns(r),
+            "method": method_label,
+            "confidence": confidence,
+            **extra,
+        }
+
+    for s in setup.compared:
+        for m in names:
+            b = {g: base_values.get((baseline, g, m), {}) for g in labels}
+            v = {g: values.get((s, g, m), {}) for g in labels}
+            for g in labels:
+                rows.append(row(s, m, g, _paired(b[g], v[g], **stats)))
+            picked = gap_groups(by, labels, b, gap)
+            if picked is None:
+                continue
+            top, bottom, rule = picked
+            nan = math.nan
+            b_gap = {k: x - b[bottom].get(k, nan) for k, x in b[top].items()}
+            v_gap = {k: v[top].get(k, nan) - v[bottom].get(k, nan) for k in b_gap}
+            change = _paired(b_gap, v_gap, **stats)
+            both = [k for k in b_gap if math.isfinite(b_gap[k]) and math.isfinite(v_gap[k])]
+            level = _paired({k: b[bottom][k] for k in both}, {k: b[top][k] for k in both}, **stats)
+            rows.append(
+                row(
+                    s,
+                    m,
+                    f"{top} - {bottom}",
+                    change,
+                    row_type="gap",
+                    top_group=top,
+                    bottom_group=bottom,
+                    gap_rule=GAP_RULES[rule],
+                    baseline_ci_low=level.ci_low,
+                    baseline_ci_high=level.ci_high,
+                )
+            )
+    info = {
+        "run": str(run.path),
+        "against": str(base_run.path) if against is not None else None,
+        "baseline": baseline,
+        "by": by,
+        "window": [win.first, win.last],
+        "method": method_label,
+        "confidence": confidence,
+        "note": describe(method_label, confidence, win, setup.base_label),
+    }
+    return pa.Table.from_pylist(rows, schema=_GROUP_SCHEMA).replace_schema_metadata(
+        {"hiresim.compare": json.dumps(info)}
+    )
 
 
 def describe(method: str, confidence: float, window: Window, baseline: str) -> str:
@@ -730,20 +1143,37 @@ def format_level(x: float | None, unit: str, decimals: int | None = None) -> str
     return f"{k * x:,.{d}f}" + ("%" if _is_share(unit) else "")
 
 
-def format_effect(diff: float | None, lo: float | None, hi: float | None, unit: str) -> str:
+def format_effect(
+    diff: float | None,
+    lo: float | None,
+    hi: float | None,
+    unit: str,
+    decimals: int | None = None,
+) -> str:
     """``+1,093 [+1,017, +1,168]``: a difference and its CI.
 
-    Rounded to two significant digits of the CI half-width; shares in percentage points (pp).
+    Rounded to two significant digits of the CI half-width (or to ``decimals``, counted after
+    scaling shares); shares in percentage points (pp).
     """
     if diff is None or not math.isfinite(diff):
         return "n/a"
     k = 100.0 if _is_share(unit) else 1.0
     suffix = " pp" if _is_share(unit) else ""
     if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
-        return f"{k * diff:+,.{_decimals(k * diff)}f}{suffix}"
+        d = _decimals(k * diff) if decimals is None else decimals
+        return f"{k * diff:+,.{d}f}{suffix}"
     half = k * (hi - lo) / 2.0
     d = _decimals(half) if half > 0 else _decimals(k * diff)
+    d = d if decimals is None else decimals
     return f"{k * diff:+,.{d}f} [{k * lo:+,.{d}f}, {k * hi:+,.{d}f}]{suffix}"
+
+
+def _effect_decimals(diff: float | None, lo: float | None, hi: float | None, unit: str) -> int:
+    """The decimals :func:`format_effect` would choose for this difference and CI."""
+    k = 100.0 if _is_share(unit) else 1.0
+    if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi) and hi > lo:
+        return _decimals(k * (hi - lo) / 2.0)
+    return _decimals(k * diff) if diff is not None and math.isfinite(diff) else 2
 
 
 def format_relative(rel: float | None, lo: float | None, hi: float | None) -> str:
@@ -761,9 +1191,11 @@ def display_rows(table: pa.Table) -> tuple[list[str], list[list[str]]]:
     pct = "CI"
     if table.num_rows:
         pct = f"{100 * table.column('confidence')[0].as_py():g}% CI"
+    by_group = "group_kind" in table.column_names
     header = [
         "scenario",
         "metric",
+        *(["group"] if by_group else []),
         "unit",
         "n",
         "baseline",
@@ -782,14 +1214,30 @@ def display_rows(table: pa.Table) -> tuple[list[str], list[list[str]]]:
         level_decimals = None
         if base is not None and math.isfinite(base):
             level_decimals = _decimals(100.0 * base if _is_share(unit) else base, sig=4)
+        if by_group and r["row_type"] == "gap":
+            # A gap is a difference between groups: signed, in pp for shares, with its CI.
+            lo, hi = r["baseline_ci_low"], r["baseline_ci_high"]
+            d = _effect_decimals(base, lo, hi, unit)
+            levels = [
+                format_effect(base, lo, hi, unit, d),
+                format_effect(r["scenario_mean"], None, None, unit, d),
+            ]
+        else:
+            levels = [
+                format_level(r["baseline_mean"], unit, level_decimals),
+                format_level(r["scenario_mean"], unit, level_decimals),
+            ]
+        group = []
+        if by_group:
+            group = [f"gap: {r['group']}" if r["row_type"] == "gap" else r["group"]]
         rows.append(
             [
                 r["scenario"],
                 r["metric"],
+                *group,
                 shown_unit,
                 str(r["n_seeds"]),
-                format_level(r["baseline_mean"], unit, level_decimals),
-                format_level(r["scenario_mean"], unit, level_decimals),
+                *levels,
                 format_effect(r["difference"], r["ci_low"], r["ci_high"], unit),
                 format_relative(
                     r["relative_difference"], r["relative_ci_low"], r["relative_ci_high"]
@@ -807,7 +1255,35 @@ def table_note(table: pa.Table) -> str:
         return "No scenarios to compare."
     first = table.slice(0, 1).to_pylist()[0]
     window = Window(first["first_month"], first["last_month"])
-    return describe(first["method"], first["confidence"], window, first["baseline"])
+    note = describe(first["method"], first["confidence"], window, first["baseline"])
+    if "group_kind" not in table.column_names:
+        return note
+    return f"{note} {describe_groups(table)}"
+
+
+def describe_groups(table: pa.Table) -> str:
+    """The sentences that say how the rows of a :func:`compare_groups` table were computed."""
+    kinds = list(dict.fromkeys(table.column("group_kind").to_pylist()))
+    text = (
+        f"Groups of {', '.join(kinds)}: each group's own value of the metric, compared the same "
+        "way. 'gap: A - B' rows: per seed, group A's value minus group B's; 'baseline' shows "
+        "the baseline gap with its CI over seeds, 'scenario mean' the scenario's gap, "
+        "'difference' the change in the gap (scenario gap - baseline gap on the same seed, a "
+        "difference-in-differences) with its CI, 'relative' scenario gap / baseline gap - 1."
+    )
+    gaps = table.filter(pc.equal(table.column("row_type"), "gap"))
+    rules = set(gaps.column("gap_rule").to_pylist())
+    if GAP_RULES["natural"] in rules:
+        pairs = [f"{' - '.join(ORDERED_GAPS[k])}" for k in kinds if k in ORDERED_GAPS]
+        text += f" A - B follows the kind's natural order ({', '.join(pairs)})."
+    if GAP_RULES["baseline"] in rules:
+        text += (
+            " A and B are the groups with the highest and the lowest baseline mean of the "
+            "metric over the window."
+        )
+    if GAP_RULES["chosen"] in rules:
+        text += " A and B were chosen by the user."
+    return text
 
 
 def _clean(x: Any) -> Any:
@@ -825,10 +1301,10 @@ def table_to_csv(table: pa.Table) -> str:
 
 
 def format_table(table: pa.Table, fmt: Format = "table") -> str:
-    """Render a :func:`compare` table as aligned text, Markdown, CSV or JSON.
+    """Render a :func:`compare` or :func:`compare_groups` table as text, Markdown, CSV or JSON.
 
     Args:
-        table: The result of :func:`compare`.
+        table: The result of :func:`compare` or :func:`compare_groups`.
         fmt: ``table`` (aligned text with a note on how it was computed), ``markdown``,
             ``csv`` (every column, full precision, empty cells for undefined values) or
             ``json`` (``{"note": ..., "rows": [...]}``, undefined values as null).
@@ -841,11 +1317,14 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
         rows = [{k: _clean(v) for k, v in r.items()} for r in table.to_pylist()]
         return json.dumps({"note": table_note(table), "rows": rows}, indent=2) + "\n"
     header, rows = display_rows(table)
+    left = header.index("n")  # text columns before it, numbers from it on
     note = table_note(table)
     if fmt == "markdown":
         lines = [f"_{note}_", ""]
         lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join("---" if i < 3 else "---:" for i in range(len(header))) + "|")
+        lines.append(
+            "|" + "|".join("---" if i < left else "---:" for i in range(len(header))) + "|"
+        )
         for row in rows:
             cells = [c.replace("|", "\\|") for c in row]
             lines.append("| " + " | ".join(cells) + " |")
@@ -854,7 +1333,7 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
 
     def line(cells: Sequence[str]) -> str:
         pairs = enumerate(zip(cells, widths, strict=True))
-        parts = [c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in pairs]
+        parts = [c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in pairs]
         return "  ".join(parts).rstrip()
 
     out = [line(header), line(["-" * w for w in widths])]

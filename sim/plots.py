@@ -1,4 +1,5 @@
-"""Figures of a run: time series, paired differences, per-seed distributions and tornados.
+"""Figures of a run: time series, paired differences, per-seed distributions, tornados and
+per-group effects.
 
 Each figure comes with the table of the numbers it plots; :func:`plot` writes the image
 (``.png``, ``.svg`` or ``.pdf`` by suffix) and that table as CSV beside it (same stem). Figures
@@ -11,6 +12,7 @@ Notebook use::
     fig, data = figure("outputs/demo", "mean_starting_salary", "difference")
     fig                      # displays inline
     plot("outputs/demo", "mc_holder_share", "timeseries")   # -> outputs/demo/plots/...png
+    plot("outputs/demo", "mean_starting_salary", by="discipline")   # effects by group
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ from sim.compare import (
     check_metrics,
     check_seeds,
     compare,
+    compare_groups,
     format_effect,
+    format_level,
+    group_unit,
     resolve_window,
     seed_values,
     t_quantile,
@@ -47,8 +52,11 @@ from sim.compare import (
 )
 from sim.metrics import METRICS_BY_NAME
 
-Kind = Literal["timeseries", "difference", "distribution", "tornado"]
+Kind = Literal["timeseries", "difference", "distribution", "tornado", "groups"]
 KINDS: tuple[str, ...] = ("timeseries", "difference", "distribution", "tornado")
+"""Figure kinds of one metric across scenarios."""
+GROUPS = "groups"
+"""The figure kind of per-group effects (needs ``by``, a group kind)."""
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
 
 OKABE_ITO: tuple[str, ...] = (
@@ -274,6 +282,37 @@ def tornado_data(
     return table.drop_columns(["_size"])
 
 
+def group_effects_data(
+    run: Run | Path | str,
+    metric: str,
+    by: str,
+    *,
+    scenarios: Sequence[str] | None = None,
+    baseline: str = "baseline",
+    month: int | None = None,
+    window: Window | str | None = None,
+    method: Method = "t",
+    gap: tuple[str, str] | None = None,
+) -> pa.Table:
+    """Effects of the scenarios within each group of kind ``by`` and on the top-bottom gap:
+    the rows of :func:`sim.compare.compare_groups` for one metric."""
+    selected = [s for s in scenarios if s != baseline] if scenarios else None
+    table = compare_groups(
+        run,
+        by,
+        baseline=baseline,
+        metrics=[metric],
+        scenarios=selected or None,
+        month=month,
+        window=window,
+        method=method,
+        gap=gap,
+    )
+    if table.num_rows == 0:
+        raise PlotError(f"no scenario other than the baseline {baseline!r} to compare")
+    return table
+
+
 # ==================================================================== drawing
 
 
@@ -296,9 +335,19 @@ def _new_figure(title: str, caption: str) -> Figure:
     return fig
 
 
+_GROUP_LABELS: dict[str, str] = {
+    "population": "Population",
+    "enrolled": "Enrolled students",
+    "labour_force": "Labour force",
+    "employed": "Employed",
+    "employment_rate": "Employment rate",
+    "median_starting_salary": "Median starting salary",
+}
+
+
 def _metric_text(metric: str) -> tuple[str, str]:
     m = METRICS_BY_NAME.get(metric)
-    return (m.label, m.unit) if m else (metric, "")
+    return (m.label, m.unit) if m else (_GROUP_LABELS.get(metric, metric), group_unit(metric))
 
 
 def _draw_timeseries(data: pa.Table, metric: str, colours: dict[str, str], caption: str) -> Figure:
@@ -434,19 +483,85 @@ def _draw_tornado(data: pa.Table, metric: str, colours: dict[str, str], caption:
     return fig
 
 
+def _draw_groups(
+    data: pa.Table, metric: str, by: str, colours: dict[str, str], caption: str
+) -> Figure:
+    label, unit = _metric_text(metric)
+    baseline = data.column("baseline")[0].as_py()
+    fig = _new_figure(f"{label} by {by}: effect vs {baseline}", caption)
+    ax = fig.add_subplot()
+    rows = data.to_pylist()
+    groups = list(dict.fromkeys(r["group"] for r in rows if r["row_type"] == "group"))
+    gaps = list(dict.fromkeys(r["group"] for r in rows if r["row_type"] == "gap"))
+    ticks = groups + [f"gap change\n({g})" for g in gaps]
+    # First group on top, the gap change at the bottom below a dashed rule.
+    y_of = {g: len(ticks) - 1 - i for i, g in enumerate(groups + gaps)}
+    names = list(dict.fromkeys(r["scenario"] for r in rows))
+    step = min(0.6 / len(names), 0.2)
+    offsets = {s: (j - (len(names) - 1) / 2.0) * step for j, s in enumerate(names)}
+    for s in names:
+        mine = [r for r in rows if r["scenario"] == s and _finite(r["difference"])]
+        if not mine:
+            continue
+        x = np.array([r["difference"] for r in mine])
+        lo = np.array([_nan(r["ci_low"]) for r in mine])
+        hi = np.array([_nan(r["ci_high"]) for r in mine])
+        err = np.nan_to_num(np.vstack([x - lo, hi - x]), nan=0.0)
+        y = np.array([y_of[r["group"]] + offsets[s] for r in mine])
+        colour = colours.get(s, OKABE_ITO[0])
+        ax.errorbar(
+            x, y, xerr=err, fmt="o", color=colour, ecolor=colour, ms=6, capsize=3, lw=1.4, label=s
+        )
+    ax.axvline(0.0, color="#777777", lw=0.8)
+    if gaps:
+        ax.axhline(len(gaps) - 0.5, color="#999999", lw=0.8, ls="--")
+    ax.set_yticks(range(len(ticks))[::-1], ticks)
+    ax.set_ylim(-0.6, len(ticks) - 0.4)
+    # The baseline level of each group (and the baseline gap) on a right-hand axis.
+    first = {}
+    for r in rows:
+        first.setdefault(r["group"], r)
+    levels = []
+    for g in groups + gaps:
+        r = first[g]
+        if r["row_type"] == "gap":
+            levels.append("gap " + format_effect(r["baseline_mean"], None, None, unit))
+        else:
+            levels.append(format_level(r["baseline_mean"], unit))
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    right.set_yticks([y_of[g] for g in groups + gaps], levels, fontsize=8)
+    right.tick_params(axis="y", length=0)
+    right.set_ylabel(f"{baseline} level", fontsize=8)
+    _unit_axis(ax, "x", f"Difference from {baseline}", unit, change=True)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(frameon=False, fontsize=9, title=f"scenario - {baseline}", title_fontsize=9)
+    return fig
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
 # ==================================================================== public entry points
 
 
 def figure(
     run: Run | Path | str,
     metric: str,
-    kind: Kind = "timeseries",
+    kind: Kind | None = None,
     *,
     scenarios: Sequence[str] | None = None,
     baseline: str = "baseline",
     month: int | None = None,
     window: Window | str | None = None,
     method: Method = "t",
+    by: str | None = None,
+    gap: tuple[str, str] | None = None,
 ) -> tuple[Figure, pa.Table]:
     """Build one figure and the table of the numbers it plots.
 
@@ -456,22 +571,37 @@ def figure(
         kind: ``timeseries`` (mean and 95% band across seeds per scenario), ``difference``
             (paired difference from the baseline by month, with its band), ``distribution``
             (per-seed values over the window, per scenario) or ``tornado`` (effects of all
-            scenarios with CIs, sorted by size).
+            scenarios with CIs, sorted by size); ``groups`` (the default when ``by`` is given):
+            the effect within each group of kind ``by`` as a dot with its CI whiskers, one row
+            per group and one colour per scenario, and the change in the top-bottom gap
+            (:func:`sim.compare.compare_groups`). Default ``timeseries``.
         scenarios: Scenarios to show; all when None.
         baseline: Reference scenario of ``difference`` and ``tornado``.
         month: For ``distribution`` and ``tornado``, use this month's values.
         window: For ``distribution`` and ``tornado``, average over ``A:B`` (default the last
             12 months).
-        method: For ``tornado``: ``t`` or ``bootstrap`` intervals.
+        method: For ``tornado`` and ``groups``: ``t`` or ``bootstrap`` intervals.
+        by: For ``groups``: the group kind (``discipline``, ``ability_quartile``...); ``metric``
+            is then a group outcome (``recent_grad_unemployment_rate``...).
+        gap: For ``groups``: ``(top, bottom)`` groups of the gap instead of the default.
 
     Returns:
         The figure and its data table.
 
     Raises:
-        PlotError: Unknown kind, or a refusal of the underlying comparison (unknown metric or
-            scenario, missing baseline, mismatched seeds).
+        PlotError: Unknown kind, ``by`` with another kind or ``groups`` without it, or a
+            refusal of the underlying comparison (unknown metric, scenario or group kind,
+            missing baseline or groups table, mismatched seeds).
     """
+    if kind is None:
+        kind = GROUPS if by is not None else "timeseries"
+    if by is not None and kind != GROUPS:
+        raise PlotError(f"--by draws the per-group figure; the {kind!r} kind does not apply")
+    if kind == GROUPS and by is None:
+        raise PlotError("the groups figure needs a group kind (--by)")
     try:
+        if kind == GROUPS:
+            return _group_figure(run, metric, by, scenarios, baseline, month, window, method, gap)
         return _figure(run, metric, kind, scenarios, baseline, month, window, method)
     except PlotError:
         raise
@@ -532,10 +662,55 @@ def _figure(
     raise PlotError(f"unknown plot kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
-def default_path(run: Run | Path | str, metric: str, kind: str) -> Path:
-    """``<run>/plots/<kind>-<metric>.png``."""
+def _group_figure(
+    run: Run | Path | str,
+    metric: str,
+    by: str,
+    scenarios: Sequence[str] | None,
+    baseline: str,
+    month: int | None,
+    window: Window | str | None,
+    method: Method,
+    gap: tuple[str, str] | None,
+) -> tuple[Figure, pa.Table]:
+    run = as_run(run)
+    data = group_effects_data(
+        run,
+        metric,
+        by,
+        scenarios=scenarios,
+        baseline=baseline,
+        month=month,
+        window=window,
+        method=method,
+        gap=gap,
+    )
+    first = data.column("first_month")[0].as_py()
+    last = data.column("last_month")[0].as_py()
+    how = "t-interval" if method == "t" else "bootstrap interval"
+    rule = data.filter(pc.equal(data.column("row_type"), "gap")).column("gap_rule").to_pylist()
+    gap_text = ""
+    if rule:
+        gap_text = (
+            " Gap change: per seed, (top - bottom) in the scenario minus (top - bottom) in the "
+            f"baseline (top/bottom: {rule[0]})."
+        )
+    caption = (
+        f"{run.caption()}. Dot: mean paired difference by seed over "
+        f"{Window(first, last).label}, within each group; whiskers: {100 * CONFIDENCE:g}% "
+        f"{how} of the paired differences.{gap_text} Right: the baseline's level."
+    )
+    return _draw_groups(data, metric, by, scenario_colours(run, baseline), caption), data
+
+
+def default_path(
+    run: Run | Path | str, metric: str, kind: str | None = None, by: str | None = None
+) -> Path:
+    """``<run>/plots/<kind>-<metric>.png``; ``<run>/plots/groups-<by>-<metric>.png`` with ``by``."""
     path = run.path if isinstance(run, Run) else Path(run)
-    return path / "plots" / f"{kind}-{metric}.png"
+    if by is not None:
+        return path / "plots" / f"{GROUPS}-{by}-{metric}.png"
+    return path / "plots" / f"{kind or 'timeseries'}-{metric}.png"
 
 
 def save(fig: Figure, data: pa.Table, out: Path | str, *, dpi: int = 150) -> Path:
@@ -569,13 +744,15 @@ def png_bytes(fig: Figure, *, dpi: int = 110) -> bytes:
 def plot(
     run: Run | Path | str,
     metric: str,
-    kind: Kind = "timeseries",
+    kind: Kind | None = None,
     *,
     scenarios: Sequence[str] | None = None,
     baseline: str = "baseline",
     month: int | None = None,
     window: Window | str | None = None,
     method: Method = "t",
+    by: str | None = None,
+    gap: tuple[str, str] | None = None,
     out: Path | str | None = None,
     dpi: int = 150,
 ) -> Path:
@@ -589,15 +766,18 @@ def plot(
         baseline: Reference scenario.
         month: Single month for ``distribution``/``tornado``.
         window: ``A:B`` for ``distribution``/``tornado``.
-        method: ``t`` or ``bootstrap`` for ``tornado``.
-        out: Image path (``.png``, ``.svg``, ``.pdf``); default ``<run>/plots/<kind>-<metric>.png``.
+        method: ``t`` or ``bootstrap`` for ``tornado`` and ``groups``.
+        by: Group kind of the ``groups`` figure (then the default kind).
+        gap: ``(top, bottom)`` groups of the ``groups`` figure's gap.
+        out: Image path (``.png``, ``.svg``, ``.pdf``); default ``<run>/plots/<kind>-<metric>.png``
+            (``<run>/plots/groups-<by>-<metric>.png`` with ``by``).
         dpi: Resolution of raster output.
 
     Returns:
         The image path; the data is at the same path with suffix ``.csv``.
     """
     run = as_run(run)
-    target = Path(out) if out is not None else default_path(run, metric, kind)
+    target = Path(out) if out is not None else default_path(run, metric, kind, by)
     if target.suffix.lower() not in IMAGE_SUFFIXES:
         raise PlotError(
             f"unsupported image format {target.suffix or '(none)'!r} for {target}; use "
@@ -612,5 +792,7 @@ def plot(
         month=month,
         window=window,
         method=method,
+        by=by,
+        gap=gap,
     )
     return save(fig, data, target, dpi=dpi)

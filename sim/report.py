@@ -1,4 +1,5 @@
-"""A self-contained HTML report of a run: summary, effects with CIs, figures, parameter changes.
+"""A self-contained HTML report of a run: summary, effects with CIs, figures, who gains (effects
+by group and on the gaps between groups), parameter changes.
 
 The report is one file with inline CSS and base64-embedded PNG images: no scripts, no external
 URLs, so it opens from disk or an e-mail attachment. Every piece of text from the run (names,
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.compare import (
     Method,
@@ -28,6 +30,7 @@ from sim.compare import (
     Window,
     as_run,
     compare,
+    compare_groups,
     display_rows,
     table_note,
 )
@@ -41,6 +44,10 @@ KEY_METRICS: tuple[str, ...] = (
     "mean_starting_salary_mc",
 )
 """Metrics of the report's comparison table and standard figures."""
+WHO_GAINS_KINDS: tuple[str, ...] = ("discipline", "ability_quartile")
+"""Group kinds of the report's "Who gains" section."""
+WHO_GAINS_METRICS: tuple[str, ...] = ("recent_grad_unemployment_rate", "mean_starting_salary")
+"""Group outcomes of the report's "Who gains" section."""
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
@@ -53,6 +60,7 @@ th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.55em; vertical-align: top;
 th { background: #f2f2f2; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.sig td { background: #eef5fb; }
+tr.gap td { border-top: 2px solid #999; font-style: italic; }
 code { font-size: 0.92em; background: #f5f5f5; padding: 0 0.2em; }
 .note { color: #444; font-size: 0.9em; }
 .warn { color: #9a3412; }
@@ -211,19 +219,39 @@ def _table_html(header: Iterable[str], rows: Iterable[Iterable[object]], num_fro
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _comparison_html(table: pa.Table) -> str:
+def _comparison_html(
+    table: pa.Table, *, note: bool = True, first: tuple[str, Sequence[str]] | None = None
+) -> str:
+    """A comparison table (of :func:`compare` or :func:`compare_groups`) as HTML.
+
+    Args:
+        table: The comparison.
+        note: Add the sentence on how it was computed.
+        first: A column ``(name, values)`` to put before the others.
+    """
     header, rows = display_rows(table)
     header[-1] = "CI excludes 0 (*)"
+    num_from = header.index("n")
+    if first is not None:
+        header = [first[0], *header]
+        rows = [[v, *row] for v, row in zip(first[1], rows, strict=True)]
+        num_from += 1
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    gap = (
+        table.column("row_type").to_pylist()
+        if "row_type" in table.column_names
+        else [None] * table.num_rows
+    )
     body = []
-    for row, sig in zip(rows, table.column("excludes_zero").to_pylist(), strict=True):
+    for row, sig, kind in zip(rows, table.column("excludes_zero").to_pylist(), gap, strict=True):
         cells = "".join(
-            f'<td class="num">{_e(c)}</td>' if i >= 3 else f"<td>{_e(c)}</td>"
+            f'<td class="num">{_e(c)}</td>' if i >= num_from else f"<td>{_e(c)}</td>"
             for i, c in enumerate(row)
         )
-        body.append(f'<tr class="sig">{cells}</tr>' if sig else f"<tr>{cells}</tr>")
-    note = f'<p class="note">{_e(table_note(table))}</p>'
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
+        classes = " ".join(c for c in ("sig" if sig else "", "gap" if kind == "gap" else "") if c)
+        body.append(f'<tr class="{classes}">{cells}</tr>' if classes else f"<tr>{cells}</tr>")
+    text = f'<p class="note">{_e(table_note(table))}</p>' if note else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{text}"
 
 
 def _image_html(png: bytes, alt: str, caption: str) -> str:
@@ -335,6 +363,64 @@ def _parameters_html(params: pa.Table) -> str:
     return _table_html(header, [[r[c] for c in header] for r in params.to_pylist()])
 
 
+def _who_gains_html(
+    run: Run,
+    baseline: str,
+    kinds: Sequence[str],
+    metrics: Sequence[str],
+    month: int | None,
+    window: Window | str | None,
+    method: Method,
+    dpi: int,
+) -> str:
+    """The "Who gains" section: effects by group, gap changes and dot-and-interval figures."""
+    from sim.plots import figure, png_bytes
+
+    if baseline not in run.scenarios or not [s for s in run.scenarios if s != baseline]:
+        return "<p>Effects by group need a baseline and another scenario; there are none here.</p>"
+    if not run.has_groups:
+        return (
+            "<p>This run has no groups table (outcomes by group), so who gains and who loses "
+            "cannot be shown. Runs made by <code>hiresim run</code> write one; run the command "
+            "again into a new folder to get it.</p>"
+        )
+    present = [k for k in kinds if k in run.group_kinds()]
+    chosen = [m for m in metrics if m in run.group_metric_names]
+    if not present or not chosen:
+        return (
+            f"<p>The groups table of this run has none of the group kinds "
+            f"({_e(', '.join(kinds))}) or outcomes ({_e(', '.join(metrics))}) shown here.</p>"
+        )
+    tables = {
+        k: compare_groups(
+            run, k, baseline=baseline, metrics=chosen, month=month, window=window, method=method
+        )
+        for k in present
+    }
+    gaps = [t.filter(pc.equal(t.column("row_type"), "gap")) for t in tables.values()]
+    gap_table = pa.concat_tables(gaps)
+    parts = [
+        '<p class="note">The same paired differences by seed as above, within each group of '
+        "students and graduates, and the gap between a top and a bottom group with how each "
+        "scenario changes it (a difference-in-differences paired by seed). First the gap "
+        "changes, then per group kind the effect in each group and one figure per outcome.</p>",
+        "<h3>Gap changes</h3>",
+        _comparison_html(
+            gap_table, first=("group kind", gap_table.column("group_kind").to_pylist())
+        ),
+    ]
+    for kind, table in tables.items():
+        parts.append(f"<h3>By {_e(kind.replace('_', ' '))} (<code>{_e(kind)}</code>)</h3>")
+        parts.append(_comparison_html(table, note=False))
+        for metric in chosen:
+            fig, _ = figure(
+                run, metric, by=kind, baseline=baseline, month=month, window=window, method=method
+            )
+            title_text = fig.get_suptitle()
+            parts.append(_image_html(png_bytes(fig, dpi=dpi), f"groups: {title_text}", title_text))
+    return "".join(parts)
+
+
 # ==================================================================== the report
 
 
@@ -347,6 +433,8 @@ def build_report(
     window: Window | str | None = None,
     method: Method = "t",
     dpi: int = 100,
+    group_kinds: Sequence[str] = WHO_GAINS_KINDS,
+    group_metrics: Sequence[str] = WHO_GAINS_METRICS,
 ) -> str:
     """The report as an HTML string (see :func:`report`)."""
     from sim.plots import figure, png_bytes  # matplotlib is slow to import; only when drawing
@@ -393,6 +481,11 @@ def build_report(
             title_text = fig.get_suptitle()
             body.append(_image_html(png_bytes(fig, dpi=dpi), f"{kind}: {title_text}", title_text))
 
+    body.append("<h2>Who gains</h2>")
+    body.append(
+        _who_gains_html(run, baseline, group_kinds, group_metrics, month, window, method, dpi)
+    )
+
     body.append("<h2>Parameters that differ between scenarios</h2>")
     body.append(
         '<p class="note">Values from each scenario\'s resolved definition recorded in the '
@@ -416,6 +509,8 @@ def report(
     month: int | None = None,
     window: Window | str | None = None,
     method: Method = "t",
+    group_kinds: Sequence[str] = WHO_GAINS_KINDS,
+    group_metrics: Sequence[str] = WHO_GAINS_METRICS,
 ) -> Path:
     """Write the run's self-contained HTML report.
 
@@ -427,6 +522,9 @@ def report(
         month: Compare a single month's values.
         window: Compare values averaged over ``A:B``; default the last 12 months.
         method: ``t`` or ``bootstrap`` intervals.
+        group_kinds: Group kinds of the "Who gains" section (skipped, with a sentence saying
+            so, when the run has no groups table).
+        group_metrics: Group outcomes of that section.
 
     Returns:
         The path written.
@@ -437,7 +535,14 @@ def report(
     run = as_run(run)
     target = Path(out) if out is not None else run.path / "report.html"
     text = build_report(
-        run, baseline=baseline, metrics=metrics, month=month, window=window, method=method
+        run,
+        baseline=baseline,
+        metrics=metrics,
+        month=month,
+        window=window,
+        method=method,
+        group_kinds=group_kinds,
+        group_metrics=group_metrics,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")

@@ -4,6 +4,11 @@ The numbers are built so that pairing by seed matters: every scenario shares its
 baseline path (a seed-level level shift plus month-to-month noise, both drawn from the seed
 alone, as common random numbers would), then adds its own effect and a small amount of noise
 of its own. A scenario with no effect and no noise is bitwise identical to the baseline.
+
+With ``make_run(..., groups=True)`` the run also gets a groups table built the same way, one
+path per (seed, group kind, group, outcome), with group levels rising with the group's index (the
+last group of a kind has the highest level), and each scenario's ``group_effects`` added to its
+``effect`` within the named groups.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.compare import group_unit
+from sim.groups import GROUP_COLUMNS, GROUP_KINDS
 from sim.metrics import METRIC_NAMES, METRICS
 from sim.params import REGISTRY, Value
 
@@ -50,6 +57,8 @@ class FakeScenario:
         description: Scenario description.
         seeds: Seeds to write for this scenario; None for the run's seeds.
         nan_months: Months whose ``mean_starting_salary_mc`` is NaN (no MC-holder hires).
+        group_effects: ``(group_kind, group, relative effect)``: an effect added to ``effect``
+            on every outcome of that group (groups table only).
     """
 
     name: str
@@ -60,6 +69,7 @@ class FakeScenario:
     description: str = ""
     seeds: tuple[int, ...] | None = None
     nan_months: tuple[int, ...] = field(default=())
+    group_effects: tuple[tuple[str, str, float], ...] = ()
 
 
 def baseline_path(seed: int, metric_index: int, months: int) -> np.ndarray:
@@ -91,6 +101,47 @@ def scenario_values(scenario: FakeScenario, seed: int, months: int) -> dict[str,
     return cols
 
 
+GROUP_LEVEL_STEP = 0.1
+"""Group ``i`` of a kind has ``1 + i * GROUP_LEVEL_STEP`` times the outcome's base level."""
+
+
+def group_baseline_path(
+    seed: int, kind_index: int, group_index: int, column_index: int, months: int
+) -> np.ndarray:
+    """The seed's shared path of one group outcome."""
+    name = GROUP_COLUMNS[column_index][0]
+    level = _LEVELS.get(group_unit(name), 1.0) * (1.0 + GROUP_LEVEL_STEP * group_index)
+    rng = np.random.default_rng([seed, 1000 + kind_index, group_index, column_index])
+    shift = rng.normal(0.0, SEED_SD)
+    return level * (1.0 + shift + rng.normal(0.0, MONTH_SD, months))
+
+
+def group_values(scenario: FakeScenario, seed: int, months: int) -> pa.Table:
+    """One scenario and seed's groups table: ``month``, ``group_kind``, ``group``, outcomes."""
+    tag = zlib.crc32(scenario.name.encode())
+    extra = {(k, g): e for k, g, e in scenario.group_effects}
+    parts = []
+    for ki, kind in enumerate(GROUP_KINDS):
+        for gi, group in enumerate(kind.groups):
+            effect = scenario.effect + extra.get((kind.name, group), 0.0)
+            cols: dict[str, object] = {
+                "month": pa.array(np.arange(1, months + 1), pa.int32()),
+                "group_kind": pa.array([kind.name] * months, pa.string()),
+                "group": pa.array([group] * months, pa.string()),
+            }
+            for ci, (name, _) in enumerate(GROUP_COLUMNS):
+                base = group_baseline_path(seed, ki, gi, ci, months)
+                if effect == 0.0 and scenario.noise == 0.0:
+                    values = base.copy()
+                else:
+                    rng = np.random.default_rng([seed, ki, gi, ci, tag])
+                    own = rng.normal(0.0, scenario.noise, months) if scenario.noise else 0.0
+                    values = base * (1.0 + effect) + base.mean() * own
+                cols[name] = values
+            parts.append(pa.table(cols))
+    return pa.concat_tables(parts).sort_by([("month", "ascending")])
+
+
 def scenario_json(scenario: FakeScenario, months: int, students: int, seeds: Sequence[int]) -> dict:
     """The resolved scenario as the runner records it in file metadata (``Scenario.to_dict``)."""
     params = {name: p.default for name, p in REGISTRY.items()}
@@ -115,6 +166,7 @@ def make_run(
     seeds: Sequence[int] = (1, 2, 3, 4, 5, 6, 7, 8),
     months: int = 36,
     students: int = 5000,
+    groups: bool = False,
 ) -> Path:
     """Write a synthetic run folder: metrics Parquet files with metadata, and a manifest.
 
@@ -124,6 +176,7 @@ def make_run(
         seeds: The run's seeds (a scenario may override its own).
         months: Output months.
         students: Population recorded in metadata and manifest.
+        groups: Also write a groups table (:func:`group_values`).
 
     Returns:
         ``run_dir``.
@@ -151,6 +204,11 @@ def make_run(
             folder = run_dir / "metrics" / f"scenario={sc.name}" / f"seed={seed}"
             folder.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, folder / "part-0.parquet")
+            if groups:
+                folder = run_dir / "groups" / f"scenario={sc.name}" / f"seed={seed}"
+                folder.mkdir(parents=True, exist_ok=True)
+                group_table = group_values(sc, seed, months).replace_schema_metadata(meta)
+                pq.write_table(group_table, folder / "part-0.parquet")
             tasks.append({"scenario": sc.name, "seed": seed, "status": "done", "wall_seconds": 1.5})
     names = [sc.name for sc in scenarios]
     manifest = {
