@@ -109,19 +109,22 @@ def progress(
     u = rng.random((3, rows.size))
     uni = pop.university[rows]
 
-    redraw = u[0] < p["students.engagement_redraw_hazard"]
+    redraw = np.flatnonzero(u[0] < p["students.engagement_redraw_hazard"])
     pop.engaged[rows[redraw]] = u[1, redraw] < engaged_probability(p, unis)[uni[redraw]]
 
-    literate = unis.ai_literacy[uni]
-    pop.ai_literacy_months[rows[literate]] += 1
+    if unis.ai_literacy.any():
+        literate = unis.ai_literacy[uni]
+        pop.ai_literacy_months[rows[literate]] += 1
 
     engaged = pop.engaged[rows]
     hazard = np.where(
         engaged, p["students.dropout_hazard_engaged"], p["students.dropout_hazard_disengaged"]
     )
     drop = u[2] < hazard
-    pop.months_enrolled[rows] += 1
-    grad = ~drop & (pop.months_enrolled[rows] >= p["students.program_months"])
+    months_enrolled = pop.months_enrolled[rows]
+    months_enrolled += 1
+    pop.months_enrolled[rows] = months_enrolled
+    grad = ~drop & (months_enrolled >= p["students.program_months"])
     leave_university(pop, rows[grad], GRADUATE, p, month)
     leave_university(pop, rows[drop], DROPOUT, p, month)
     return int(grad.sum()), int(drop.sum())

@@ -55,7 +55,7 @@ def end_jobs(pop: Population, emp: EmployerTable, rows: np.ndarray, month: int) 
 def age_out(pop: Population, emp: EmployerTable, p: Mapping[str, Value], month: int) -> int:
     """Remove people whose career window has passed. Returns how many left."""
     window = int(p["market.career_window_months"])
-    rows = np.flatnonzero((pop.status >= GRADUATE) & (month - pop.exit_month >= window))
+    rows = np.flatnonzero((pop.exit_month <= month - window) & (pop.status >= GRADUATE))
     end_jobs(pop, emp, rows[pop.employer[rows] != NO_EMPLOYER], month)
     reset_rows(pop, rows)
     return int(rows.size)
