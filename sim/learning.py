@@ -34,7 +34,7 @@ def complete(
     Returns:
         The number of MCs completed.
     """
-    rows = np.flatnonzero(pop.mc_end_month == month)
+    rows = pop.mcs_ending(month)
     if rows.size == 0:
         return 0
     u = rng.random((3, rows.size))
@@ -113,7 +113,7 @@ def start(
     credit &= u[2] < p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
 
     chosen = rows[started]
-    pop.mc_end_month[chosen] = month + int(p["learning.mc_duration_months"])
+    pop.schedule_mc_end(chosen, month + int(p["learning.mc_duration_months"]))
     pop.mc_kind[chosen] = np.where(genai[started], MC_GENAI, MC_REGULAR)
     pop.mc_cb[chosen] = credit[started]
     return int(chosen.size)

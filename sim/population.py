@@ -83,6 +83,31 @@ class Population:
     experience_months: np.ndarray
     unemployed_since: np.ndarray
 
+    def __post_init__(self) -> None:
+        self._mc_ending: dict[int, list[np.ndarray]] = {}
+
+    def schedule_mc_end(self, rows: np.ndarray, month: int) -> None:
+        """Set ``mc_end_month`` of ``rows`` to ``month`` and remember them in that month's bucket.
+
+        Set ``mc_end_month`` only through this method, so :meth:`mcs_ending` can find the MCs that
+        end in a month without scanning every row.
+        """
+        self.mc_end_month[rows] = month
+        if rows.size:
+            self._mc_ending.setdefault(int(month), []).append(rows)
+
+    def mcs_ending(self, month: int) -> np.ndarray:
+        """Rows whose MC ends in ``month``, ascending: ``flatnonzero(mc_end_month == month)``.
+
+        Read from the month's bucket (and the bucket dropped), keeping only rows whose end month
+        is still ``month`` (a person who left the model, or a reused row, is skipped).
+        """
+        bucket = self._mc_ending.pop(int(month), None)
+        if not bucket:
+            return np.empty(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(bucket))
+        return rows[self.mc_end_month[rows] == month]
+
     @classmethod
     def empty(cls, capacity: int) -> Population:
         """A population of ``capacity`` FREE rows."""
