@@ -78,42 +78,54 @@ def start(
 ) -> int:
     """Start new MCs among people not already taking one.
 
+    One uniform draw per person decides whether an MC starts; the choices of kind and credit are
+    drawn for the starters only (a few per cent of the rows).
+
     Returns:
         The number of MCs started.
     """
-    rows = np.flatnonzero((pop.status != FREE) & (pop.mc_end_month == NEVER))
-    u = rng.random((4, rows.size))
+    rows = np.flatnonzero((pop.mc_end_month == NEVER) & (pop.status != FREE))
+    u = rng.random(rows.size)
     enrolled = pop.status[rows] == ENROLLED
     uni = pop.university[rows]
-    offers = unis.offers_mc[uni] & enrolled
-    integrated = unis.genai_across[uni] & enrolled
 
     interest = p["students.mc_interest_share"] * p["learning.interest_conversion"]
-    hazard = p["learning.mc_start_hazard"] * (pop.interest_draw[rows] < interest)
-    hazard = hazard * np.exp(p["learning.ability_selection"] * pop.ability[rows])
-    hazard[enrolled & ~pop.engaged[rows]] *= p["learning.disengaged_start_multiplier"]
-    hazard[enrolled & ~offers] *= p["learning.non_offering_start_multiplier"]
-    hazard[~enrolled] *= p["learning.graduate_start_multiplier"]
+    hazard = np.exp(p["learning.ability_selection"] * pop.ability[rows]).astype(np.float64)
+    hazard *= pop.interest_draw[rows] < interest
+    # Multiplier of each (enrolled, engaged, university offers MCs) case; 0 = left university.
+    case = enrolled.view(np.int8) * (
+        1 + pop.engaged[rows].view(np.int8) + 2 * unis.offers_mc[uni].view(np.int8)
+    )
+    dis = p["learning.disengaged_start_multiplier"]
+    non = p["learning.non_offering_start_multiplier"]
+    multiplier = p["learning.mc_start_hazard"] * np.array(
+        [p["learning.graduate_start_multiplier"], dis * non, non, dis, 1.0]
+    )
+    hazard *= multiplier[case]
     # Where GenAI is integrated across disciplines, its support (S2) adds GenAI starts of its own.
-    embedded = (
-        integrated
-        * p["learning.mc_start_hazard"]
+    embedded_rate = (
+        p["learning.mc_start_hazard"]
         * p["students.genai_in_degree_support"]
         * p["learning.genai_integration_uptake_conversion"]
     )
-    started = u[0] < np.minimum(hazard + embedded, 1.0)
-    from_embedded = u[0] >= np.minimum(hazard, 1.0)
+    if unis.genai_across.any():
+        started = np.flatnonzero(u < hazard + embedded_rate * (unis.genai_across[uni] & enrolled))
+    else:
+        started = np.flatnonzero(u < hazard)
+    chosen, uni, enrolled = rows[started], uni[started], enrolled[started]
+    from_embedded = u[started] >= np.minimum(hazard[started], 1.0)
 
+    v = rng.random((2, chosen.size))
+    integrated = unis.genai_across[uni] & enrolled
     access = np.where(
-        TECHNICAL[pop.discipline[rows]] | integrated, 1.0, p["learning.genai_access_nontechnical"]
+        TECHNICAL[pop.discipline[chosen]] | integrated, 1.0, p["learning.genai_access_nontechnical"]
     )
     genai_prob = access * p["students.genai_priority_share"] * p["learning.genai_choice_conversion"]
-    genai = from_embedded | (u[1] < genai_prob)
+    genai = from_embedded | (v[0] < genai_prob)
     credit = unis.credit_bearing[uni] & enrolled
-    credit &= u[2] < p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
+    credit &= v[1] < p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
 
-    chosen = rows[started]
     pop.schedule_mc_end(chosen, month + int(p["learning.mc_duration_months"]))
-    pop.mc_kind[chosen] = np.where(genai[started], MC_GENAI, MC_REGULAR)
-    pop.mc_cb[chosen] = credit[started]
+    pop.mc_kind[chosen] = np.where(genai, MC_GENAI, MC_REGULAR)
+    pop.mc_cb[chosen] = credit
     return int(chosen.size)

@@ -5,9 +5,9 @@ the model as it was before any performance work (commit d9a9fe3 of the populatio
 learning, enrolment, wages and agents modules), baseline scenario, 10,000 students, 60 reported
 months after the scenario's burn-in, seeds 1-3.
 
-Optimisations that keep the order of every random draw must reproduce these values exactly.
-One that changes the draw order must say so in its commit and move the affected metrics from
-``EXACT`` to the distributional check, which compares the mean over the seeds with a tolerance.
+Optimisations that keep the order of every random draw must reproduce these values exactly
+(``EXACT``). One that changes the draw order says so in its commit, and the metrics it affects
+are checked distributionally: the mean over the seeds within a few between-seed SDs.
 
 A deliberate change of the model itself (not a performance change) changes these values: re-record
 them then, with the command in ``_record`` below, and say so in that commit.
@@ -97,11 +97,45 @@ BEFORE: dict[int, dict[str, float]] = {
     },
 }
 
-EXACT: frozenset[str] = frozenset(BEFORE[1])
-"""Metrics whose per-seed means must be reproduced bit for bit (draw order unchanged)."""
+EXACT: frozenset[str] = frozenset(
+    {
+        # Driven by the enrolment and population streams and the universities, which no
+        # performance change has touched the draw order of.
+        "students_enrolled",
+        "new_enrolments",
+        "engaged_share",
+        "graduates_in_labour_force",
+        "universities_offering_mc_share",
+        "universities_credit_bearing_share",
+    }
+)
+"""Metrics whose per-seed means must be reproduced bit for bit (draw order unchanged).
 
-RELATIVE_TOLERANCE = 0.03
-"""Distributional check: the mean over seeds within 3% of before (for metrics not in EXACT)."""
+learning.start draws fewer numbers since commit "learning.start: one draw per person..." (the
+learning stream's order changed), so every metric downstream of MCs is checked distributionally.
+"""
+
+SEED_SD: dict[str, float] = {
+    "mc_holder_share": 0.0101,
+    "genai_mc_share": 0.00619,
+    "credit_bearing_share_of_holders": 0.0665,
+    "recent_grad_unemployment_rate": 0.00452,
+    "unemployed": 54.3,
+    "vacancies": 3.59,
+    "applications": 541.0,
+    "hires": 2.26,
+    "mean_unemployment_duration_months": 0.435,
+    "median_unemployment_duration_months": 0.422,
+    "mean_starting_salary": 2550.0,
+    "mean_starting_salary_mc": 2800.0,
+    "mean_starting_salary_no_mc": 2430.0,
+    "employers_hiring_mc_share_12m": 0.0152,
+    "mean_skill_employed": 0.0116,
+}
+"""Between-seed SD of each metric's mean (20 seeds, before the performance work)."""
+
+Z = 4.0
+"""Distributional check: |mean over the seeds, now - before| <= Z * SD * sqrt(2 / n_seeds)."""
 
 
 def _means(seed: int) -> dict[str, float]:
@@ -132,7 +166,9 @@ def test_exact_metrics_identical_at_fixed_seed(now: dict[int, dict[str, float]],
 
 
 def test_other_metrics_statistically_unchanged(now: dict[int, dict[str, float]]) -> None:
-    for name in sorted(set(BEFORE[1]) - EXACT):
+    assert set(SEED_SD) | EXACT == set(BEFORE[1])
+    for name, sd in SEED_SD.items():
         before = sum(BEFORE[s][name] for s in SEEDS) / len(SEEDS)
         after = sum(now[s][name] for s in SEEDS) / len(SEEDS)
-        assert math.isclose(after, before, rel_tol=RELATIVE_TOLERANCE), (name, before, after)
+        tolerance = Z * sd * math.sqrt(2 / len(SEEDS))
+        assert abs(after - before) <= tolerance, (name, before, after, tolerance)
