@@ -40,7 +40,7 @@ def test_scenarios_lists_names_and_descriptions() -> None:
 def test_validate_accepts_every_shipped_scenario() -> None:
     result = runner.invoke(app, ["validate", *map(str, SHIPPED)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.count("OK  ") == len(SHIPPED) == 9
+    assert result.stdout.count("OK  ") == len(SHIPPED) >= 9
 
 
 def test_validate_lists_a_misspelt_key_and_an_out_of_range_value_and_exits_2(
