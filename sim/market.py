@@ -128,18 +128,18 @@ def _scores(
         emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
     )
     genai_w = genai_w * worth[:, 1]
-    experience_years = pop.experience(month, seekers) / 12.0
-    graduate = pop.status[seekers] == GRADUATE
+    # The sum below, term by term in this order (so every score is the same float): terms that
+    # depend on the seeker only are computed per seeker, then gathered per application.
+    degree = p["employers.degree_weight"] * (pop.status[seekers] == GRADUATE)
+    experience = exp_w * (pop.experience(month, seekers) / 12.0)
+    score = signal + degree[who]
+    score += experience[who]
+    score += mc_w[employer] * pop.has_mc[seekers][who]
+    score += (p["employers.credit_bearing_score_bonus"] * pop.has_cb[seekers])[who]
+    score += genai_w[employer] * pop.has_genai[seekers][who]
     same_sector = pop.discipline[seekers][who] == emp.sector[employer]
-    return (
-        signal
-        + p["employers.degree_weight"] * graduate[who]
-        + exp_w * experience_years[who]
-        + mc_w[employer] * pop.has_mc[seekers][who]
-        + p["employers.credit_bearing_score_bonus"] * pop.has_cb[seekers][who]
-        + genai_w[employer] * pop.has_genai[seekers][who]
-        + p["employers.discipline_match_weight"] * same_sector
-    )
+    score += p["employers.discipline_match_weight"] * same_sector
+    return score
 
 
 def match(
@@ -180,10 +180,11 @@ def match(
     u = rng.random((2, n_apps))
     disc = pop.discipline[seekers][who]
     own = (u[0] < p["market.own_sector_share"]) & (counts[disc] > 0)
-    vacancy = np.where(
-        own, starts[disc] + (u[1] * counts[disc]).astype(np.int64), (u[1] * n_vac).astype(np.int64)
-    )
-    vacancy = np.minimum(vacancy, n_vac - 1)
+    vacancy = (u[1] * n_vac).astype(np.int64)
+    own = np.flatnonzero(own)
+    own_disc = disc[own]
+    vacancy[own] = starts[own_disc] + (u[1, own] * counts[own_disc]).astype(np.int64)
+    np.minimum(vacancy, n_vac - 1, out=vacancy)
     employer = vacancy_employer[vacancy]
     noise = rng.standard_normal(n_apps)
     signal = pop.skill[seekers][who] + p["employers.skill_signal_noise"] * noise
