@@ -140,3 +140,26 @@ def test_cli_calibrate_writes_a_loadable_scenario(tmp_path: Path) -> None:
     )
     assert refused.exit_code == 2
     assert "only `assumption` parameters are fitted" in refused.output
+
+
+def test_shipped_calibrated_scenario_fits_assumptions_only() -> None:
+    calibrated = load_scenario("baseline_calibrated")
+    assert calibrated.chain == ("baseline_calibrated", "baseline")
+    fitted = [name for name, origin in calibrated.origins if origin == "baseline_calibrated"]
+    assert fitted and check_fit_params(fitted)  # every fitted parameter may be fitted
+
+
+def test_bracket_scenarios_cover_every_behavioural_conversion() -> None:
+    conversions = [n for n in REGISTRY if n.endswith("_conversion")]
+    levers = {
+        "universities.mc_offer_plan_conversion",
+        "universities.credit_bearing_plan_conversion",
+    }
+    face, low, base = (load_scenario(n) for n in ("face_value", "discounted", "baseline"))
+    for name in conversions:
+        if name in levers:  # policy levers: held at the baseline's value in both brackets
+            assert face.value(name) == low.value(name) == base.value(name)
+            continue
+        assert face.value(name) == 1.0
+        assert 0.05 <= low.value(name) <= 0.3
+        assert low.value(name) < base.value(name)
