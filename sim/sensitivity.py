@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,7 +357,9 @@ def _share(metric: str) -> bool:
 def _fmt(x: object, share: bool) -> str:
     if not isinstance(x, float) or not math.isfinite(x):
         return "n/a"
-    return f"{100 * x:.2f}" if share else f"{x:.4g}"
+    if share:
+        return f"{100 * x:.2f}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def format_result(result: MorrisResult, fmt: str = "table") -> str:
@@ -442,7 +445,7 @@ def plot_result(result: MorrisResult, out: Path | str, *, dpi: int = 150) -> Pat
     ax.set_yticks(ypos, names, fontsize=8)
     unit = "percentage points" if share else METRICS_BY_NAME[result.metric].unit
     ax.set_xlabel(f"change over the parameter's range ({unit})")
-    ax.set_title(f"Morris screening: {result.output}", fontsize=10)
+    ax.set_title(textwrap.fill(f"Morris screening: {result.output}", 70), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     caption = (
