@@ -194,13 +194,14 @@ def match(
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
     # whose offer was declined go to their runner-up in the next round.
     hired_person, hired_employer, hired_salary = [], [], []
-    live = np.ones(n_apps, dtype=bool)
     offered = np.zeros(seekers.size, dtype=bool)
-    for _ in range(int(p["market.offer_rounds"])):
-        idx = np.flatnonzero(live)
-        if idx.size == 0:
+    # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
+    app, app_vacancy, app_score, app_who = np.arange(n_apps), vacancy, score, who
+    rounds = int(p["market.offer_rounds"])
+    for round_ in range(rounds):
+        if app.size == 0:
             break
-        win = _best_of_groups(vacancy[idx], score[idx], idx, n_vac)
+        win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
         o_person, o_employer = person[win], employer[win]
         o_salary = wages.offer_salary(
             emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
@@ -222,7 +223,10 @@ def match(
         done_vacancy = np.zeros(n_vac, dtype=bool)
         done_vacancy[filled_vacancy] = True
         offered[who[win]] = True
-        live &= ~done_vacancy[vacancy] & ~offered[who]
+        if round_ + 1 < rounds:
+            keep = np.flatnonzero(~done_vacancy[app_vacancy] & ~offered[app_who])
+            app, app_vacancy = app[keep], app_vacancy[keep]
+            app_score, app_who = app_score[keep], app_who[keep]
 
     h_person = np.concatenate(hired_person) if hired_person else np.empty(0, np.int64)
     h_employer = np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64)
@@ -238,20 +242,18 @@ def match(
     return MarketRound(n_vac, n_apps, hires)
 
 
-def _best_of_groups(
-    group: np.ndarray, score: np.ndarray, label: np.ndarray, n_groups: int
-) -> np.ndarray:
-    """``label`` of the highest-scoring element of each group, in ascending group order.
+def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.ndarray:
+    """Position of the highest-scoring element of each group, in ascending group order.
 
-    Ties go to the smallest label. ``label`` must be ascending, so this is exactly the first row
-    of each group after a stable sort by ``(group, -score)``, without the sort: two scatter passes
-    (a maximum, then a minimum among the rows reaching it), linear in the number of elements.
+    Ties go to the earliest position, so this is exactly the first row of each group after a
+    stable sort by ``(group, -score)``, without the sort: two scatter passes (a maximum, then a
+    minimum among the positions reaching it), linear in the number of elements.
     """
     best = np.full(n_groups, -np.inf)
     np.maximum.at(best, group, score)
     top = np.flatnonzero(score == best[group])
     first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, group[top], label[top])
+    np.minimum.at(first, group[top], top)
     return first[first != np.iinfo(np.int64).max]
 
 
