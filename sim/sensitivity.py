@@ -359,7 +359,7 @@ def _fmt(x: object, share: bool) -> str:
         return "n/a"
     if share:
         return f"{100 * x:.2f}"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
 
 
 def format_result(result: MorrisResult, fmt: str = "table") -> str:
