@@ -195,6 +195,9 @@ def match(
     # whose offer was declined go to their runner-up in the next round.
     hired_person, hired_employer, hired_salary = [], [], []
     offered = np.zeros(seekers.size, dtype=bool)
+    # Rank of each seeker by population row (both parts of ``seekers`` are ascending runs).
+    rank = np.empty(seekers.size, dtype=np.int64)
+    rank[np.argsort(seekers, kind="stable")] = np.arange(seekers.size)
     # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
     app, app_vacancy, app_score, app_who = np.arange(n_apps), vacancy, score, who
     rounds = int(p["market.offer_rounds"])
@@ -206,8 +209,8 @@ def match(
         o_salary = wages.offer_salary(
             emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
         )
-        by_person = np.lexsort((-o_salary, o_person))
-        best = by_person[_first_of_groups(o_person[by_person])]
+        # Each person's best offer (ties to the first vacancy), in ascending person order.
+        best = _best_of_groups(rank[who[win]], o_salary, seekers.size)
         h_person, h_employer, h_salary = o_person[best], o_employer[best], o_salary[best]
         current = pop.employer[h_person]
         better = h_salary > pop.salary[h_person] * (1.0 + p["market.job_switch_threshold"])
@@ -255,10 +258,3 @@ def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.n
     first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, group[top], top)
     return first[first != np.iinfo(np.int64).max]
-
-
-def _first_of_groups(keys: np.ndarray) -> np.ndarray:
-    """Mask of the first element of each run of equal values in sorted ``keys``."""
-    first = np.ones(keys.size, dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    return first
