@@ -1,0 +1,40 @@
+"""The scale benchmark's quick mode runs end to end and writes its JSON (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_scale_quick_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "scale.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scale", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert {"settings", "machine", "sizes", "scaling", "mesa", "mesa_ratio", "sweep"} <= set(result)
+    assert result["settings"]["quick"] is True
+    assert [s["students"] for s in result["sizes"]] == list(result["settings"]["sizes"])
+    for size in result["sizes"]:
+        assert {
+            "wall_seconds",
+            "cpu_seconds",
+            "student_steps_per_second",
+            "peak_rss_mb",
+            "months_stepped",
+        } <= set(size)
+    assert {"exponent_end_to_end", "time_ratio_smallest_to_largest"} <= set(result["scaling"])
+    assert result["mesa"]["agent_steps_per_second"] > 0
+    assert set(result["mesa_ratio"]) == {str(s["students"]) for s in result["sizes"]}
+    assert {"wall_seconds", "runs", "executor", "workers"} <= set(result["sweep"])
+    assert "scaling exponent" in done.stdout
