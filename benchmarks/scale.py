@@ -211,7 +211,7 @@ def _fmt_size(n: int) -> str:
     return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
-def _targets(sizes: list[dict], scaling: dict, mesa_ratio: dict, sweep_: dict) -> dict:
+def _targets(sizes: list[dict], scaling: dict, mesa_ratio: dict, sweep_: dict | None) -> dict:
     by_n = {s["students"]: s for s in sizes}
     checks: dict[str, dict[str, object]] = {}
     if 1_000_000 in by_n:
@@ -234,7 +234,8 @@ def _targets(sizes: list[dict], scaling: dict, mesa_ratio: dict, sweep_: dict) -
             "value": ratio,
             "met": ratio <= TARGETS["max_time_ratio_100k_to_1m"],
         }
-    if sweep_["students"] == 100_000 and sweep_["seeds"] == 20 and len(sweep_["scenarios"]) == 2:
+    full_sweep = sweep_ and (sweep_["students"], sweep_["seeds"], len(sweep_["scenarios"]))
+    if full_sweep == (100_000, 20, 2):
         checks["sweep 2x20 at 100k < 60 s"] = {
             "value": sweep_["wall_seconds"],
             "met": sweep_["wall_seconds"] < TARGETS["max_sweep_seconds"],
@@ -292,19 +293,21 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
     )
 
     workers = os.cpu_count() or 1
-    sw = sweep(
-        tuple(settings["sweep_scenarios"]),
-        int(settings["sweep_seeds"]),
-        int(settings["sweep_students"]),
-        settings["sweep_months"],
-        workers,
-    )
-    print(
-        f"sweep: {len(sw['scenarios'])} scenarios x {sw['seeds']} seeds at "
-        f"{sw['students']:,} students, {sw['months']}+{sw['burn_in_months']} months, "
-        f"{workers} workers: {sw['wall_seconds']:.1f} s ({sw['runs_per_minute']:.1f} runs/min) "
-        f"via {sw['executor']}"
-    )
+    sw: dict[str, object] | None = None
+    if settings["sweep_seeds"]:
+        sw = sweep(
+            tuple(settings["sweep_scenarios"]),
+            int(settings["sweep_seeds"]),
+            int(settings["sweep_students"]),
+            settings["sweep_months"],
+            workers,
+        )
+        print(
+            f"sweep: {len(sw['scenarios'])} scenarios x {sw['seeds']} seeds at "
+            f"{sw['students']:,} students, {sw['months']}+{sw['burn_in_months']} months, "
+            f"{workers} workers: {sw['wall_seconds']:.1f} s "
+            f"({sw['runs_per_minute']:.1f} runs/min) via {sw['executor']}"
+        )
 
     checks = _targets(sizes, scaling, ratio, sw)
     for name, c in checks.items():
@@ -356,10 +359,13 @@ def main(argv: list[str] | None = None) -> dict[str, object] | None:
     parser.add_argument(
         "--no-groups", action="store_true", help="run without the per-group outcomes table"
     )
+    parser.add_argument("--no-sweep", action="store_true", help="skip the multi-seed sweep")
     args = parser.parse_args(argv)
     settings = dict(QUICK if args.quick else FULL)
     if args.sizes:
         settings["sizes"] = args.sizes
+    if args.no_sweep:
+        settings["sweep_seeds"] = 0
     result = run(settings, args.seed, groups=not args.no_groups)
     result["settings"]["quick"] = args.quick
     args.out.parent.mkdir(parents=True, exist_ok=True)
