@@ -182,6 +182,8 @@ class HiringModel(mesa.Model):
         """Students enrolled at the start of burn-in: one cohort per past intake, thinned by
         dropout as in the steady state."""
         pop, p, weights = self.population, self.p, self.universities.weight
+        if cohorts.stages.size == 0:  # a short programme whose every cohort has just graduated
+            return
         sizes = rng.multinomial(self.n_students, cohorts.stage_weights)
         stage = np.repeat(cohorts.stages, sizes).astype(np.int16)
         rows = pop.free_rows(stage.size)
