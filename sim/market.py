@@ -179,15 +179,17 @@ def match(
     starts = np.cumsum(counts) - counts
     u = rng.random((2, n_apps))
     disc = pop.discipline[seekers][who]
-    own = (u[0] < p["market.own_sector_share"]) & (counts[disc] > 0)
-    vacancy = (u[1] * n_vac).astype(np.int64)
-    own = np.flatnonzero(own)
-    own_disc = disc[own]
-    vacancy[own] = starts[own_disc] + (u[1, own] * counts[own_disc]).astype(np.int64)
+    own = (u[0] < p["market.own_sector_share"]) & (counts > 0)[disc]
+    # Case 0: any vacancy; case 1 + d: a vacancy of sector d. Pick = offset + floor(u * size).
+    case = own.view(np.int8) * (disc + 1)
+    size = np.concatenate([[n_vac], counts]).astype(np.float64)
+    offset = np.concatenate([[0], starts])
+    vacancy = (u[1] * size[case]).astype(np.int64)
+    vacancy += offset[case]
     np.minimum(vacancy, n_vac - 1, out=vacancy)
     employer = vacancy_employer[vacancy]
-    noise = rng.standard_normal(n_apps)
-    signal = pop.skill[seekers][who] + p["employers.skill_signal_noise"] * noise
+    signal = p["employers.skill_signal_noise"] * rng.standard_normal(n_apps)
+    signal += pop.skill[seekers][who]
     score = _scores(pop, emp, p, seekers, who, employer, signal, month)
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
