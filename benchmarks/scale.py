@@ -247,7 +247,8 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
     """Measure everything and print the figures; returns the JSON document."""
     sizes: list[dict[str, object]] = []
     months = settings["months"]
-    print(f"baseline scenario, seed {seed}, groups table {'on' if groups else 'off'}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"baseline scenario, seed {seed}, groups table {'on' if groups else 'off'}; load {load}")
     print(
         f"{'students':>10} {'wall s':>8} {'cpu s':>8} {'proc s':>8} {'student-steps/s':>16} "
         f"{'peak RSS MB':>12}"
@@ -321,6 +322,7 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
         | {"seed": seed, "groups": groups, "scenario": "baseline"},
         "machine": {
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "cpu_count": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
