@@ -81,18 +81,17 @@ def post_vacancies(
 ) -> np.ndarray:
     """Post vacancies for open positions; return the employer of each vacancy.
 
-    With ``employers.vacancy_multiplier`` below one, each open position is posted with that
-    probability and the rest are withdrawn, so a downturn lowers the flow of vacancies for as long
-    as it lasts. Back at one, withdrawn positions return at ``employers.position_recovery_rate``.
+    Each open position is posted with probability ``employers.vacancy_multiplier`` and the rest
+    are withdrawn. Withdrawn positions come back each month at ``employers.position_recovery_rate``
+    times the multiplier, so the stock of withdrawn positions stays bounded while a downturn lasts
+    (about ``(1 - m) / (r * m)`` months of open positions) and drains once it ends.
     """
     share = p["employers.vacancy_multiplier"]
+    missing = np.maximum(emp.base_positions - emp.positions, 0)
+    emp.positions += rng.binomial(missing, p["employers.position_recovery_rate"] * share)
     open_ = np.maximum(emp.positions - emp.filled, 0)
     posted = rng.binomial(open_, share)
-    if share < 1.0:
-        emp.positions -= open_ - posted
-    else:
-        missing = np.maximum(emp.base_positions - emp.positions, 0)
-        emp.positions += rng.binomial(missing, p["employers.position_recovery_rate"])
+    emp.positions -= open_ - posted
     return np.repeat(np.arange(emp.positions.size), posted)
 
 

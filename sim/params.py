@@ -688,17 +688,17 @@ _PARAMS: list[Param] = [
         (0.0, 1.0),
         "assumption",
         "assumption: 1 = normal times; the recession scenario lowers it to 0.7",
-        "Share of open positions employers post each month; the rest are withdrawn until it "
-        "is back at 1.",
+        "Share of open positions employers post each month; the rest are withdrawn and return "
+        "at the recovery rate.",
     ),
     _p(
         "employers.position_recovery_rate",
-        0.1,
+        0.3,
         "per month",
         (0.0, 1.0),
         "assumption",
-        "assumption: withdrawn positions return over about ten months",
-        "Monthly share of withdrawn positions that return once employers post normally again.",
+        "assumption: a withdrawn position comes back within about three months in normal times",
+        "Monthly share of withdrawn positions that return (times the vacancy multiplier).",
     ),
     _p(
         "employers.separation_rate",

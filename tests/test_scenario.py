@@ -111,7 +111,7 @@ def test_mc_saturation_and_no_employer_premium_policies() -> None:
     saturation = load_scenario("mc_saturation")
     assert saturation.params_at(0)["students.mc_interest_share"] == 0.9
     assert saturation.params_at(1)["students.mc_interest_share"] == 1.0
-    assert saturation.params_at(24)["learning.mc_start_hazard"] == 0.15
+    assert saturation.params_at(24)["learning.mc_start_hazard"] == 0.4
     assert saturation.value("learning.interest_conversion") == 1.0
     no_premium = load_scenario("no_employer_premium")
     assert no_premium.params_at(0)["employers.premium_enabled"] is True
