@@ -271,8 +271,9 @@ class Scenario:
 
         Name, description and provenance are left out, so two files stating the same scenario
         share a hash; so is ``run.seeds``, which says how many replications to run, not what
-        any one replication computes (so adding seeds to a run resumes it). The JSON is built from sorted keys and Python's shortest float repr, so the
-        hash is the same in every process and on every machine.
+        any one replication computes (so adding seeds to a run resumes it). The JSON is built
+        from sorted keys and Python's shortest float repr, so the hash is the same in every
+        process and on every machine.
         """
         payload = {
             "version": _HASH_VERSION,
