@@ -105,40 +105,67 @@ def scores(
     month: int,
 ) -> np.ndarray:
     """Ranking score of each application: what the employer observes, weighted its own way."""
-    return _scores(pop, emp, p, person, np.arange(person.size), employer, signal, month)
+    terms = _ScoreTerms.of(pop, emp, p, person, month)
+    return terms.score(np.arange(person.size), employer, signal, pop.discipline[person])
 
 
-def _scores(
-    pop: Population,
-    emp: EmployerTable,
-    p: Mapping[str, Value],
-    seekers: np.ndarray,
-    who: np.ndarray,
-    employer: np.ndarray,
-    signal: np.ndarray,
-    month: int,
-) -> np.ndarray:
-    """:func:`scores` of applications by ``seekers[who]``: each seeker's own terms read once."""
-    worth = wages.learned_worth(emp, p)
-    mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
-    mc_w = mc_w * (emp.mc_positive_draw < p["employers.mc_positive_share"]) * worth[:, 0]
-    exp_w = p["employers.experience_weight"]
-    genai_w = p["employers.genai_score_weight"] + np.where(
-        emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
-    )
-    genai_w = genai_w * worth[:, 1]
-    # The sum below, term by term in this order (so every score is the same float): terms that
-    # depend on the seeker only are computed per seeker, then gathered per application.
-    degree = p["employers.degree_weight"] * (pop.status[seekers] == GRADUATE)
-    experience = exp_w * (pop.experience(month, seekers) / 12.0)
-    score = signal + degree[who]
-    score += experience[who]
-    score += mc_w[employer] * pop.has_mc[seekers][who]
-    score += (p["employers.credit_bearing_score_bonus"] * pop.has_cb[seekers])[who]
-    score += genai_w[employer] * pop.has_genai[seekers][who]
-    same_sector = pop.discipline[seekers][who] == emp.sector[employer]
-    score += p["employers.discipline_match_weight"] * same_sector
-    return score
+@dataclass(frozen=True)
+class _ScoreTerms:
+    """What :func:`scores` sums, read once: per seeker (``s_*``) and per employer (``e_*``)."""
+
+    s_degree: np.ndarray
+    s_experience: np.ndarray
+    s_mc: np.ndarray
+    s_cb: np.ndarray
+    s_genai: np.ndarray
+    e_mc: np.ndarray
+    e_genai: np.ndarray
+    e_sector: np.ndarray
+    discipline_weight: float
+
+    @classmethod
+    def of(
+        cls,
+        pop: Population,
+        emp: EmployerTable,
+        p: Mapping[str, Value],
+        seekers: np.ndarray,
+        month: int,
+    ) -> _ScoreTerms:
+        worth = wages.learned_worth(emp, p)
+        mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
+        mc_w = mc_w * (emp.mc_positive_draw < p["employers.mc_positive_share"]) * worth[:, 0]
+        exp_w = p["employers.experience_weight"]
+        genai_w = p["employers.genai_score_weight"] + np.where(
+            emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
+        )
+        return cls(
+            s_degree=p["employers.degree_weight"] * (pop.status[seekers] == GRADUATE),
+            s_experience=exp_w * (pop.experience(month, seekers) / 12.0),
+            s_mc=pop.has_mc[seekers],
+            s_cb=p["employers.credit_bearing_score_bonus"] * pop.has_cb[seekers],
+            s_genai=pop.has_genai[seekers],
+            e_mc=mc_w,
+            e_genai=genai_w * worth[:, 1],
+            e_sector=emp.sector,
+            discipline_weight=p["employers.discipline_match_weight"],
+        )
+
+    def score(
+        self, who: np.ndarray, employer: np.ndarray, signal: np.ndarray, discipline: np.ndarray
+    ) -> np.ndarray:
+        """Scores of applications by seekers ``who`` to ``employer`` (term by term, in order)."""
+        score = signal + self.s_degree[who]
+        score += self.s_experience[who]
+        score += self.e_mc[employer] * self.s_mc[who]
+        score += self.s_cb[who]
+        score += self.e_genai[employer] * self.s_genai[who]
+        score += self.discipline_weight * (discipline == self.e_sector[employer])
+        return score
+
+
+CHUNK = 1 << 15
+"""Applications processed together: per-chunk temporaries stay in the CPU cache."""
 
 
 def match(
@@ -177,19 +204,34 @@ def match(
     counts = np.bincount(sector_of_vac, minlength=len(DISCIPLINES))
     starts = np.cumsum(counts) - counts
     u = rng.random((2, n_apps))
-    disc = pop.discipline[seekers][who]
-    own = (u[0] < p["market.own_sector_share"]) & (counts > 0)[disc]
+    noise = rng.standard_normal(n_apps)
+
+    # Each application's vacancy, employer, skill signal and score, a chunk at a time.
     # Case 0: any vacancy; case 1 + d: a vacancy of sector d. Pick = offset + floor(u * size).
-    case = own.view(np.int8) * (disc + 1)
     size = np.concatenate([[n_vac], counts]).astype(np.float64)
     offset = np.concatenate([[0], starts])
-    vacancy = (u[1] * size[case]).astype(np.int64)
-    vacancy += offset[case]
-    np.minimum(vacancy, n_vac - 1, out=vacancy)
-    employer = vacancy_employer[vacancy]
-    signal = p["employers.skill_signal_noise"] * rng.standard_normal(n_apps)
-    signal += pop.skill[seekers][who]
-    score = _scores(pop, emp, p, seekers, who, employer, signal, month)
+    has_vacancy = counts > 0
+    own_share, noise_sd = p["market.own_sector_share"], p["employers.skill_signal_noise"]
+    s_discipline, s_skill = pop.discipline[seekers], pop.skill[seekers]
+    terms = _ScoreTerms.of(pop, emp, p, seekers, month)
+    vacancy = np.empty(n_apps, dtype=np.int64)
+    employer = np.empty(n_apps, dtype=np.int64)
+    signal = np.empty(n_apps)
+    score = np.empty(n_apps)
+    for lo in range(0, n_apps, CHUNK):
+        part = slice(lo, lo + CHUNK)
+        w = who[part]
+        disc = s_discipline[w]
+        own = (u[0, part] < own_share) & has_vacancy[disc]
+        case = own.view(np.int8) * (disc + 1)
+        v = (u[1, part] * size[case]).astype(np.int64)
+        v += offset[case]
+        np.minimum(v, n_vac - 1, out=v)
+        e = vacancy_employer[v]
+        sig = noise_sd * noise[part]
+        sig += s_skill[w]
+        vacancy[part], employer[part], signal[part] = v, e, sig
+        score[part] = terms.score(w, e, sig, disc)
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
