@@ -9,6 +9,9 @@ code loops over people.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -111,6 +114,7 @@ class Population:
     @classmethod
     def empty(cls, capacity: int) -> Population:
         """A population of ``capacity`` FREE rows."""
+        keep_freed_memory()
         n = int(capacity)
         return cls(**{name: _blank(name, n) for name in _FIELDS})
 
@@ -176,6 +180,36 @@ _DTYPES: dict[str, tuple[np.dtype, object]] = {
 }
 _FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Population))
 assert set(_FIELDS) == set(_DTYPES), "every Population field needs a dtype and a blank value"
+
+
+_ALLOCATOR_TUNED = False
+
+
+def keep_freed_memory() -> None:
+    """Let this process reuse freed memory for the month's large temporary arrays (glibc only).
+
+    Every month allocates and frees arrays of millions of elements. glibc's default returns them
+    to the system (``mmap``/``munmap``, heap trimming), so each new array is faulted in and
+    zeroed page by page again: about a quarter of the run time at a million students. Serving
+    arrays up to 32 MiB from the heap and trimming it only past 1 GiB of free space removes those
+    page faults (peak RSS is unchanged: freed memory is reused, not added). Runs once per process;
+    a no-op off glibc or when a ``MALLOC_*`` variable chooses the allocator settings. Results do
+    not depend on it.
+    """
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED:
+        return
+    _ALLOCATOR_TUNED = True
+    if any(name.startswith("MALLOC_") for name in os.environ):
+        return
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 1 << 30)
+    mallopt(m_top_pad, 64 << 20)
 
 
 def _blank(name: str, n: int) -> np.ndarray:
