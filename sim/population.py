@@ -108,7 +108,8 @@ class Population:
         bucket = self._mc_ending.pop(int(month), None)
         if not bucket:
             return np.empty(0, dtype=np.int64)
-        rows = np.unique(np.concatenate(bucket))
+        # Usually one array, from one month's starts (ascending, distinct): no sort needed.
+        rows = bucket[0] if len(bucket) == 1 else np.unique(np.concatenate(bucket))
         return rows[self.mc_end_month[rows] == month]
 
     @classmethod
