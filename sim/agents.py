@@ -204,8 +204,13 @@ class EmployerTable:
         short = int(total_positions - base.sum())
         if short > 0:
             base[rng.choice(n, size=short, p=sizes / sizes.sum())] += 1
-        mu = -0.5 * pay_sigma**2
-        base_pay = sector_pay[sector] * rng.lognormal(mu, pay_sigma, n)
+        base_pay = rng.lognormal(0.0, pay_sigma, n)
+        # Scale each sector so its position-weighted mean pay is the sector's mean salary: with
+        # heavy-tailed sizes one large employer's draw would otherwise move the whole market.
+        weight = np.bincount(sector, weights=base * base_pay, minlength=len(DISCIPLINES))
+        positions = np.bincount(sector, weights=base, minlength=len(DISCIPLINES))
+        mean = np.divide(weight, positions, out=np.ones_like(weight), where=positions > 0)
+        base_pay *= (sector_pay / mean)[sector]
         return cls(
             sector=sector,
             base_positions=base,

@@ -159,6 +159,8 @@ def _p(
     )
 
 
+_FITTED = " (fitted by hiresim calibrate: scenarios/baseline_calibrated.toml)"
+
 _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- universities
     _p(
@@ -455,11 +457,11 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- learning
     _p(
         "learning.mc_start_hazard",
-        0.06,
+        0.0802,
         "per month",
         (0.0, 0.5),
         "assumption",
-        "assumption: calibrated to ~1 in 3 students holding an MC",
+        "assumption: calibrated to ~1 in 3 students holding an MC" + _FITTED,
         "Monthly probability that an interested, engaged student starts an MC.",
     ),
     _p(
@@ -537,11 +539,11 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "learning.genai_choice_conversion",
-        0.9,
+        0.801,
         "share",
         (0.0, 1.0),
         "assumption",
-        "assumption: calibrated to G2 (17% of students hold a GenAI MC)",
+        "assumption: calibrated to G2 (17% of students hold a GenAI MC)" + _FITTED,
         "Share of the stated GenAI priority (G1) that turns an MC start into a GenAI MC.",
     ),
     _p(
@@ -656,11 +658,11 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- employers
     _p(
         "employers.students_per_employer",
-        15,
+        10,
         "students",
         (5, 10_000),
         "assumption",
-        "assumption: sets how many Employer agents a population gets",
+        "assumption: sets how many Employer agents a population gets; calibrated to H1" + _FITTED,
         "Enrolled students per employer agent (fixes the number of employers).",
     ),
     _p(
@@ -674,11 +676,11 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.jobs_per_labour_force",
-        0.955,
+        0.9557,
         "ratio",
         (0.5, 1.2),
         "assumption",
-        "assumption: calibrated to recent-graduate unemployment of 5.3-5.8% (NY Fed)",
+        "assumption: calibrated to recent-graduate unemployment of 5.3-5.8% (NY Fed)" + _FITTED,
         "Entry-level positions per member of the steady-state early-career labour force.",
     ),
     _p(
@@ -747,7 +749,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.salary_sigma",
-        0.30,
+        0.35,
         "log SD",
         (0.0, 1.0),
         "literature",
@@ -1030,6 +1032,15 @@ _PARAMS: list[Param] = [
         "Return to the skill signal in the offered salary.",
     ),
     _p(
+        "wages.reference_signal",
+        1.59,
+        "skill SD",
+        (-5.0, 10.0),
+        "assumption",
+        "assumption: calibrated to the NACE mean starting salary of ~$68.5k" + _FITTED,
+        "Skill signal at which an applicant is offered the employer's base pay.",
+    ),
+    _p(
         "wages.raise_after_mc_prob",
         0.28,
         "probability",
@@ -1164,6 +1175,14 @@ TARGETS: tuple[Target, ...] = (
         0.01,
         "Federal Reserve Bank of New York: recent graduates (22-27) 5.3-5.8% in 2025",
         "recent_grad_unemployment_rate",
+    ),
+    Target(
+        "mean_starting_salary",
+        68_500.0,
+        3_500.0,
+        "NACE salary survey, class of 2024: mean entry-level salary ~$68.5k",
+        "mean_starting_salary",
+        note="mean annual salary of the month's hires (graduates, dropouts and job changers)",
     ),
     Target(
         "students_mc_improves_prospects",

@@ -292,7 +292,9 @@ def _is_share(metric: str | None) -> bool:
 def _level(x: float, share: bool) -> str:
     if not math.isfinite(x):
         return "n/a"
-    return f"{100 * x:.1f}%" if share else f"{x:.4g}"
+    if share:
+        return f"{100 * x:.1f}%"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def _source_short(source: str) -> str:
@@ -318,7 +320,7 @@ def display_rows(checks: Sequence[TargetCheck], *, short: bool) -> list[list[str
             band = _level(t.value, share=True)
             rows.append([t.name, source, band, "-", "-", "-", f"not testable: {t.note}"])
             continue
-        tol = f"{100 * t.tolerance:.1f}" if share else f"{t.tolerance:.4g}"
+        tol = f"{100 * t.tolerance:.1f}" if share else _level(t.tolerance, share)
         band = f"{_level(t.value, share)} ± {tol}"
         window = f"{t.window[0]}-{t.window[1]}"
         if c.status == "no data":

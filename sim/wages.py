@@ -1,6 +1,7 @@
 """What employers offer and what they learn a credential is worth (the ``employers`` stream).
 
-An offer is the employer's base pay, scaled by the return to the applicant's skill signal, plus
+An offer is the employer's base pay, scaled by the return to the applicant's skill signal relative
+to the signal base pay is meant for (``wages.reference_signal``), plus
 the MC premium at employers that pay one (E2: 9 in 10 state they would, 10-15%, through
 ``employers.premium_conversion``). Employers observe each hire's productivity and keep a
 discounted record of how holders of each credential compare with all their hires. The learned
@@ -71,7 +72,8 @@ def offer_salary(
     has_cb: np.ndarray,
 ) -> np.ndarray:
     """Annual salary offered to applicants with skill ``signal`` by employers ``employer``."""
-    pay = emp.base_pay[employer] * np.exp(p["wages.skill_return"] * signal)
+    relative = signal - p["wages.reference_signal"]
+    pay = emp.base_pay[employer] * np.exp(p["wages.skill_return"] * relative)
     eligible = has_cb if p["employers.premium_requires_credit_bearing"] else has_mc
     return pay * (1.0 + np.where(eligible, premium_rates(emp, p)[employer], 0.0))
 

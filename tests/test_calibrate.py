@@ -92,8 +92,8 @@ def test_tiny_fit_never_ends_worse_and_the_file_loads(tiny_baseline, tmp_path: P
     )
     assert 2 <= len(result.history) <= 6 and len(seen) == len(result.history)
     assert result.start.values == {
-        "learning.mc_start_hazard": 0.06,
-        "learning.genai_choice_conversion": 0.9,
+        name: tiny_baseline.value(name)
+        for name in ("learning.mc_start_hazard", "learning.genai_choice_conversion")
     }
     assert math.isfinite(result.start.objective)
     assert result.best.objective <= result.start.objective
