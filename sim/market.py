@@ -233,6 +233,12 @@ def match(
         vacancy[part], employer[part], signal[part] = v, e, sig
         score[part] = terms.score(w, e, sig, disc)
 
+    # Screening: each vacancy's employer reads a random subset of its applications, about
+    # employers.applicants_screened of them, so the best applicant in the whole market does not
+    # win every vacancy they applied to.
+    screened = rng.random(n_apps) * np.bincount(vacancy, minlength=n_vac)[vacancy]
+    screened = np.flatnonzero(screened < p["employers.applicants_screened"])
+
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
     # whose offer was declined go to their runner-up in the next round.
@@ -242,7 +248,8 @@ def match(
     rank = np.empty(seekers.size, dtype=np.int64)
     rank[np.argsort(seekers, kind="stable")] = np.arange(seekers.size)
     # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
-    app, app_vacancy, app_score, app_who = np.arange(n_apps), vacancy, score, who
+    app, app_vacancy = screened, vacancy[screened]
+    app_score, app_who = score[screened], who[screened]
     rounds = int(p["market.offer_rounds"])
     for round_ in range(rounds):
         if app.size == 0:

@@ -457,7 +457,7 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- learning
     _p(
         "learning.mc_start_hazard",
-        0.0802,
+        0.0742,
         "per month",
         (0.0, 0.5),
         "assumption",
@@ -539,7 +539,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "learning.genai_choice_conversion",
-        0.801,
+        0.873,
         "share",
         (0.0, 1.0),
         "assumption",
@@ -658,7 +658,7 @@ _PARAMS: list[Param] = [
     # ---------------------------------------------------------------- employers
     _p(
         "employers.students_per_employer",
-        10,
+        13,
         "students",
         (5, 10_000),
         "assumption",
@@ -676,7 +676,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.jobs_per_labour_force",
-        0.9557,
+        0.9702,
         "ratio",
         (0.5, 1.2),
         "assumption",
@@ -839,6 +839,16 @@ _PARAMS: list[Param] = [
         "assumption",
         "assumption",
         "Weight on an applicant's discipline matching the employer's sector.",
+    ),
+    _p(
+        "employers.applicants_screened",
+        4.0,
+        "applications per vacancy",
+        (1.0, 1000.0),
+        "assumption",
+        "assumption: recruiters read a handful of applications per vacancy, not all of them",
+        "Applications a vacancy's employer screens, on average (a random subset); the best "
+        "screened applicant gets the offer.",
     ),
     _p(
         "employers.skill_signal_noise",
@@ -1033,7 +1043,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "wages.reference_signal",
-        1.59,
+        1.21,
         "skill SD",
         (-5.0, 10.0),
         "assumption",
