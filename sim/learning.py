@@ -86,29 +86,38 @@ def start(
     """
     rows = np.flatnonzero((pop.mc_end_month == NEVER) & (pop.status != FREE))
     u = rng.random(rows.size)
-    enrolled = pop.status[rows] == ENROLLED
-    uni = pop.university[rows]
 
-    interest = p["students.mc_interest_share"] * p["learning.interest_conversion"]
-    hazard = np.exp(p["learning.ability_selection"] * pop.ability[rows]).astype(np.float64)
-    hazard *= pop.interest_draw[rows] < interest
-    # Multiplier of each (enrolled, engaged, university offers MCs) case; 0 = left university.
-    case = enrolled.view(np.int8) * (
-        1 + pop.engaged[rows].view(np.int8) + 2 * unis.offers_mc[uni].view(np.int8)
-    )
     dis = p["learning.disengaged_start_multiplier"]
     non = p["learning.non_offering_start_multiplier"]
+    # Multiplier of each (enrolled, engaged, university offers MCs) case; 0 = left university.
     multiplier = p["learning.mc_start_hazard"] * np.array(
         [p["learning.graduate_start_multiplier"], dis * non, non, dis, 1.0]
     )
-    hazard *= multiplier[case]
     # Where GenAI is integrated across disciplines, its support (S2) adds GenAI starts of its own.
     embedded_rate = (
         p["learning.mc_start_hazard"]
         * p["students.genai_in_degree_support"]
         * p["learning.genai_integration_uptake_conversion"]
     )
-    if unis.genai_across.any():
+    integrating = bool(unis.genai_across.any())
+    # A draw at or above a bound on every row's hazard starts nothing, so the hazard is computed
+    # only for the rows drawing below it (the same rows start as when computed for all).
+    selection = p["learning.ability_selection"]
+    extremes = np.array([pop.ability.min(), pop.ability.max()], dtype=np.float32)
+    bound = float(multiplier.max()) * float(np.exp(selection * extremes).max()) * (1 + 1e-6)
+    below = np.flatnonzero(u < bound + (embedded_rate if integrating else 0.0))
+    rows, u = rows[below], u[below]
+
+    enrolled = pop.status[rows] == ENROLLED
+    uni = pop.university[rows]
+    interest = p["students.mc_interest_share"] * p["learning.interest_conversion"]
+    hazard = np.exp(selection * pop.ability[rows]).astype(np.float64)
+    hazard *= pop.interest_draw[rows] < interest
+    case = enrolled.view(np.int8) * (
+        1 + pop.engaged[rows].view(np.int8) + 2 * unis.offers_mc[uni].view(np.int8)
+    )
+    hazard *= multiplier[case]
+    if integrating:
         started = np.flatnonzero(u < hazard + embedded_rate * (unis.genai_across[uni] & enrolled))
     else:
         started = np.flatnonzero(u < hazard)
