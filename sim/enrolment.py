@@ -107,20 +107,22 @@ def progress(
     """
     rows = np.flatnonzero(pop.status == ENROLLED)
     u = rng.random((3, rows.size))
-    uni = pop.university[rows]
 
     redraw = np.flatnonzero(u[0] < p["students.engagement_redraw_hazard"])
-    pop.engaged[rows[redraw]] = u[1, redraw] < engaged_probability(p, unis)[uni[redraw]]
+    uni = pop.university[rows[redraw]]
+    pop.engaged[rows[redraw]] = u[1, redraw] < engaged_probability(p, unis)[uni]
 
     if unis.ai_literacy.any():
-        literate = unis.ai_literacy[uni]
+        literate = unis.ai_literacy[pop.university[rows]]
         pop.ai_literacy_months[rows[literate]] += 1
 
-    engaged = pop.engaged[rows]
-    hazard = np.where(
-        engaged, p["students.dropout_hazard_engaged"], p["students.dropout_hazard_disengaged"]
-    )
-    drop = u[2] < hazard
+    # Dropout: only a draw below the larger of the two hazards can be one (a few in a thousand).
+    engaged_hazard = p["students.dropout_hazard_engaged"]
+    disengaged_hazard = p["students.dropout_hazard_disengaged"]
+    maybe = np.flatnonzero(u[2] < max(engaged_hazard, disengaged_hazard))
+    hazard = np.where(pop.engaged[rows[maybe]], engaged_hazard, disengaged_hazard)
+    drop = np.zeros(rows.size, dtype=bool)
+    drop[maybe[u[2, maybe] < hazard]] = True
     months_enrolled = pop.months_enrolled[rows]
     months_enrolled += 1
     pop.months_enrolled[rows] = months_enrolled
