@@ -192,8 +192,7 @@ def match(
     who = np.concatenate(
         [np.repeat(np.arange(n_unemployed), per_seeker), np.arange(n_unemployed, seekers.size)]
     )
-    person = seekers[who]
-    n_apps = person.size
+    n_apps = who.size
     if n_apps == 0:
         return MarketRound(n_vac, 0, Hires.none())
 
@@ -206,38 +205,38 @@ def match(
     u = rng.random((2, n_apps))
     noise = rng.standard_normal(n_apps)
 
-    # Each application's vacancy, employer, skill signal and score, a chunk at a time.
+    # Each application's vacancy, a chunk at a time.
     # Case 0: any vacancy; case 1 + d: a vacancy of sector d. Pick = offset + floor(u * size).
     size = np.concatenate([[n_vac], counts]).astype(np.float64)
     offset = np.concatenate([[0], starts])
     has_vacancy = counts > 0
-    own_share, noise_sd = p["market.own_sector_share"], p["employers.skill_signal_noise"]
-    s_discipline, s_skill = pop.discipline[seekers], pop.skill[seekers]
-    terms = _ScoreTerms.of(pop, emp, p, seekers, month)
+    own_share = p["market.own_sector_share"]
+    s_discipline = pop.discipline[seekers]
     vacancy = np.empty(n_apps, dtype=np.int64)
-    employer = np.empty(n_apps, dtype=np.int64)
-    signal = np.empty(n_apps)
-    score = np.empty(n_apps)
     for lo in range(0, n_apps, CHUNK):
         part = slice(lo, lo + CHUNK)
-        w = who[part]
-        disc = s_discipline[w]
+        disc = s_discipline[who[part]]
         own = (u[0, part] < own_share) & has_vacancy[disc]
         case = own.view(np.int8) * (disc + 1)
         v = (u[1, part] * size[case]).astype(np.int64)
         v += offset[case]
         np.minimum(v, n_vac - 1, out=v)
-        e = vacancy_employer[v]
-        sig = noise_sd * noise[part]
-        sig += s_skill[w]
-        vacancy[part], employer[part], signal[part] = v, e, sig
-        score[part] = terms.score(w, e, sig, disc)
+        vacancy[part] = v
 
     # Screening: each vacancy's employer reads a random subset of its applications, about
     # employers.applicants_screened of them, so the best applicant in the whole market does not
     # win every vacancy they applied to.
     screened = rng.random(n_apps) * np.bincount(vacancy, minlength=n_vac)[vacancy]
     screened = np.flatnonzero(screened < p["employers.applicants_screened"])
+
+    # The screened applications' employer, skill signal and score (the others are never read).
+    # From here on, applications are indexed by position among the screened ones.
+    who, vacancy = who[screened], vacancy[screened]
+    employer = vacancy_employer[vacancy]
+    signal = p["employers.skill_signal_noise"] * noise[screened]
+    signal += pop.skill[seekers][who]
+    terms = _ScoreTerms.of(pop, emp, p, seekers, month)
+    score = terms.score(who, employer, signal, s_discipline[who])
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
@@ -248,14 +247,13 @@ def match(
     rank = np.empty(seekers.size, dtype=np.int64)
     rank[np.argsort(seekers, kind="stable")] = np.arange(seekers.size)
     # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
-    app, app_vacancy = screened, vacancy[screened]
-    app_score, app_who = score[screened], who[screened]
+    app, app_vacancy, app_score, app_who = np.arange(who.size), vacancy, score, who
     rounds = int(p["market.offer_rounds"])
     for round_ in range(rounds):
         if app.size == 0:
             break
         win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
-        o_person, o_employer = person[win], employer[win]
+        o_person, o_employer = seekers[who[win]], employer[win]
         o_salary = wages.offer_salary(
             emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
         )
