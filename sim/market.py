@@ -203,7 +203,6 @@ def match(
     counts = np.bincount(sector_of_vac, minlength=len(DISCIPLINES))
     starts = np.cumsum(counts) - counts
     u = rng.random((2, n_apps))
-    noise = rng.standard_normal(n_apps)
 
     # Each application's vacancy, a chunk at a time.
     # Case 0: any vacancy; case 1 + d: a vacancy of sector d. Pick = offset + floor(u * size).
@@ -233,7 +232,7 @@ def match(
     # From here on, applications are indexed by position among the screened ones.
     who, vacancy = who[screened], vacancy[screened]
     employer = vacancy_employer[vacancy]
-    signal = p["employers.skill_signal_noise"] * noise[screened]
+    signal = p["employers.skill_signal_noise"] * rng.standard_normal(screened.size)
     signal += pop.skill[seekers][who]
     terms = _ScoreTerms.of(pop, emp, p, seekers, month)
     score = terms.score(who, employer, signal, s_discipline[who])

@@ -115,7 +115,9 @@ EXACT: frozenset[str] = frozenset(
 """Metrics whose per-seed means must be reproduced bit for bit (draw order unchanged).
 
 learning.start draws fewer numbers since commit "learning.start: one draw per person..." (the
-learning stream's order changed), so every metric downstream of MCs is checked distributionally.
+learning stream's order changed), and market.match draws the skill-signal noise for screened
+applications only (the market stream's order changed), so every metric downstream of MCs or the
+market is checked distributionally.
 """
 
 SEED_SD: dict[str, float] = {
