@@ -177,9 +177,9 @@ def match(
     rng: np.random.Generator,
 ) -> MarketRound:
     """Run one matching round and apply its hires."""
-    lf = pop.status >= GRADUATE
-    employed_rows = np.flatnonzero(pop.employer != NO_EMPLOYER)
-    seekers_unemployed = np.flatnonzero(lf & (pop.employer == NO_EMPLOYER))
+    has_job = pop.employer != NO_EMPLOYER
+    employed_rows = np.flatnonzero(has_job)
+    seekers_unemployed = np.flatnonzero((pop.status >= GRADUATE) & ~has_job)
     u_otj = rng.random(employed_rows.size)
     n_vac = vacancy_employer.size
     if n_vac == 0:
