@@ -350,22 +350,21 @@ def _metric_text(metric: str) -> tuple[str, str]:
     return (m.label, m.unit) if m else (_GROUP_LABELS.get(metric, metric), group_unit(metric))
 
 
+def _lines_with_bands(ax: Axes, data: pa.Table, column: str, colours: dict[str, str]) -> None:
+    """One line per scenario of ``column`` over months, with its 95% band."""
+    for s in dict.fromkeys(data.column("scenario").to_pylist()):
+        rows = data.filter(pc.equal(data.column("scenario"), s))
+        x = rows.column("month").to_numpy()
+        ax.plot(x, rows.column(column).to_numpy(), color=colours[s], lw=1.8, label=s)
+        low, high = rows.column("ci_low").to_numpy(), rows.column("ci_high").to_numpy()
+        ax.fill_between(x, low, high, color=colours[s], alpha=0.2, lw=0)
+
+
 def _draw_timeseries(data: pa.Table, metric: str, colours: dict[str, str], caption: str) -> Figure:
     label, unit = _metric_text(metric)
     fig = _new_figure(f"{label}: mean across seeds with 95% band", caption)
     ax = fig.add_subplot()
-    for s in dict.fromkeys(data.column("scenario").to_pylist()):
-        rows = data.filter(pc.equal(data.column("scenario"), s))
-        x = rows.column("month").to_numpy()
-        ax.plot(x, rows.column("mean").to_numpy(), color=colours[s], lw=1.8, label=s)
-        ax.fill_between(
-            x,
-            rows.column("ci_low").to_numpy(),
-            rows.column("ci_high").to_numpy(),
-            color=colours[s],
-            alpha=0.2,
-            lw=0,
-        )
+    _lines_with_bands(ax, data, "mean", colours)
     ax.set_xlabel("Month")
     _unit_axis(ax, "y", label, unit, change=False)
     ax.legend(frameon=False, fontsize=9)
@@ -380,18 +379,7 @@ def _draw_difference(
     fig = _new_figure(f"{label}: paired difference from {baseline}", caption)
     ax = fig.add_subplot()
     ax.axhline(0.0, color="#777777", lw=0.8)
-    for s in dict.fromkeys(data.column("scenario").to_pylist()):
-        rows = data.filter(pc.equal(data.column("scenario"), s))
-        x = rows.column("month").to_numpy()
-        ax.plot(x, rows.column("difference").to_numpy(), color=colours[s], lw=1.8, label=s)
-        ax.fill_between(
-            x,
-            rows.column("ci_low").to_numpy(),
-            rows.column("ci_high").to_numpy(),
-            color=colours[s],
-            alpha=0.2,
-            lw=0,
-        )
+    _lines_with_bands(ax, data, "difference", colours)
     ax.set_xlabel("Month")
     _unit_axis(ax, "y", f"Difference from {baseline}", unit, change=True)
     ax.legend(frameon=False, fontsize=9, title=f"scenario - {baseline}", title_fontsize=9)
