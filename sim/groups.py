@@ -17,13 +17,12 @@ import pyarrow as pa
 from sim.metrics import RECENT_GRAD_MONTHS
 from sim.params import DISCIPLINES
 from sim.population import (
-    ABILITY_QUARTILE_CUTS,
     DROPOUT,
     ENROLLED,
     FREE,
     GRADUATE,
     NO_EMPLOYER,
-    Population,
+    ability_quartile,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +51,7 @@ def _discipline(model: HiringModel, rows: np.ndarray) -> np.ndarray:
 
 
 def _ability_quartile(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    return np.searchsorted(ABILITY_QUARTILE_CUTS, model.population.ability[rows]).astype(np.int64)
+    return ability_quartile(model.population.ability[rows]).astype(np.int64)
 
 
 def _mc_status(model: HiringModel, rows: np.ndarray) -> np.ndarray:
@@ -135,36 +134,70 @@ def _grouped_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.
     return out
 
 
-def outcomes(model: HiringModel, kind: GroupKind, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Every outcome column for each group of ``kind``, over the active ``rows``."""
-    pop: Population = model.population
+# Each active person's state, packed into 6 bits so that one bincount per group kind gives every
+# count: pathway (0 enrolled, 1 graduate, 2 dropout), employed, recent graduate, MC, GenAI MC.
+_CODES = np.arange(64)
+_PATHWAY, _EMPLOYED, _RECENT = _CODES & 3, (_CODES >> 2) & 1, (_CODES >> 3) & 1
+_MC, _GENAI = (_CODES >> 4) & 1, (_CODES >> 5) & 1
+
+
+@dataclass(frozen=True)
+class RowState:
+    """The month's active rows and what every group kind's reductions need of them.
+
+    Attributes:
+        rows: Active population rows (not FREE).
+        code: Packed state of each row (see ``_CODES``).
+        employed_skill: Skill of each row if employed, else 0.
+    """
+
+    rows: np.ndarray
+    code: np.ndarray
+    employed_skill: np.ndarray
+
+    @classmethod
+    def of(cls, model: HiringModel) -> RowState:
+        """Gather the state of every active row once for the month."""
+        pop = model.population
+        rows = np.flatnonzero(pop.status != FREE)
+        status = pop.status[rows]
+        employed = pop.employer[rows] != NO_EMPLOYER
+        recent = (status == GRADUATE) & (model.month - pop.exit_month[rows] < RECENT_GRAD_MONTHS)
+        code = (status - ENROLLED).astype(np.int64)
+        code |= employed.astype(np.int64) << 2
+        code |= recent.astype(np.int64) << 3
+        code |= pop.has_mc[rows].astype(np.int64) << 4
+        code |= pop.has_genai[rows].astype(np.int64) << 5
+        return cls(rows, code, np.where(employed, pop.skill[rows], 0.0))
+
+
+def outcomes(model: HiringModel, kind: GroupKind, state: RowState) -> dict[str, np.ndarray]:
+    """Every outcome column for each group of ``kind``, over the month's active rows."""
     n = len(kind.groups)
-    g = kind.assign(model, rows)
-    status = pop.status[rows]
-    employed = pop.employer[rows] != NO_EMPLOYER
-    enrolled = status == ENROLLED
-    lf = status >= GRADUATE
-    recent = (status == GRADUATE) & (model.month - pop.exit_month[rows] < RECENT_GRAD_MONTHS)
+    g = kind.assign(model, state.rows)
+    table = np.bincount(g * 64 + state.code, minlength=n * 64).reshape(n, 64).astype(np.float64)
 
     def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(g[mask], minlength=n).astype(np.float64)
+        return table[:, mask].sum(axis=1)
 
     hires = model.record.market_round.hires
     hire_group = kind.assign(model, hires.person)
     hire_count = np.bincount(hire_group, minlength=n).astype(np.float64)
     salary_sum = np.bincount(hire_group, weights=hires.salary, minlength=n)
-    skill_sum = np.bincount(g[employed], weights=pop.skill[rows][employed], minlength=n)
-    n_enrolled, n_lf, n_employed = count(enrolled), count(lf), count(employed)
-    n_recent = count(recent)
+    skill_sum = np.bincount(g, weights=state.employed_skill, minlength=n)
+    enrolled = _PATHWAY == 0
+    n_enrolled, n_lf, n_employed = count(enrolled), count(_PATHWAY >= 1), count(_EMPLOYED == 1)
     return {
-        "population": np.bincount(g, minlength=n).astype(np.float64),
+        "population": table.sum(axis=1),
         "enrolled": n_enrolled,
         "labour_force": n_lf,
         "employed": n_employed,
         "employment_rate": _ratio(n_employed, n_lf),
-        "mc_holder_share": _ratio(count(enrolled & pop.has_mc[rows]), n_enrolled),
-        "genai_mc_share": _ratio(count(enrolled & pop.has_genai[rows]), n_enrolled),
-        "recent_grad_unemployment_rate": _ratio(count(recent & ~employed), n_recent),
+        "mc_holder_share": _ratio(count(enrolled & (_MC == 1)), n_enrolled),
+        "genai_mc_share": _ratio(count(enrolled & (_GENAI == 1)), n_enrolled),
+        "recent_grad_unemployment_rate": _ratio(
+            count((_RECENT == 1) & (_EMPLOYED == 0)), count(_RECENT == 1)
+        ),
         "hires": hire_count,
         "mean_starting_salary": _ratio(salary_sum, hire_count),
         "median_starting_salary": _grouped_median(hire_group, hires.salary, n),
@@ -180,9 +213,9 @@ class GroupRecorder:
 
     def collect(self, model: HiringModel) -> None:
         """Record every group kind's outcomes for the model's current month."""
-        rows = np.flatnonzero(model.population.status != FREE)
+        state = RowState.of(model)
         for kind in GROUP_KINDS:
-            cols = outcomes(model, kind, rows)
+            cols = outcomes(model, kind, state)
             n = len(kind.groups)
             cols["month"] = np.full(n, model.month, dtype=np.int32)
             cols["group_kind"] = np.full(n, kind.name, dtype=object)

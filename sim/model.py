@@ -174,7 +174,7 @@ class HiringModel(mesa.Model):
         for j in range(n_emps):
             Employer(self, j)
 
-        self.population = Population.empty(int(1.3 * (n + labour_force)) + 16)
+        self.population = Population.empty(int(1.1 * (n + labour_force)) + 16)
         self._seed_students(rng, cohorts)
         self._seed_labour_force(rng, cohorts)
 

@@ -30,6 +30,12 @@ ABILITY_QUARTILE_CUTS = np.array([-0.6744897501960817, 0.0, 0.6744897501960817],
 """Quartile boundaries of latent ability (standard normal), fixed at entry."""
 
 
+def ability_quartile(ability: np.ndarray) -> np.ndarray:
+    """Quartile index (0 = lowest) of each ability: how many cuts lie strictly below it."""
+    cuts = ABILITY_QUARTILE_CUTS
+    return (ability > cuts[0]).view(np.int8) + (ability > cuts[1]) + (ability > cuts[2])
+
+
 @dataclass
 class Population:
     """Struct-of-arrays state of every person the model follows.
