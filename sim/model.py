@@ -161,8 +161,10 @@ class HiringModel(mesa.Model):
         self.universities.pool = np.round(pool).astype(np.int64)
 
         sector_pay = np.array([p[f"employers.base_salary_{d}"] for d in DISCIPLINES])
+        # Employers are drawn from their own stream, so labour-market parameters (how many
+        # employers, how many positions) leave the students' draws untouched.
         self.employers = EmployerTable.create(
-            rng,
+            self.streams["employers"],
             n_emps,
             round(p["employers.jobs_per_labour_force"] * labour_force),
             enrolment.discipline_shares(p),

@@ -144,9 +144,10 @@ def test_credit_bearing_adoption_raises_enrolment_and_engagement() -> None:
 
 
 def test_the_credit_bearing_expansion_scenario_raises_engagement() -> None:
-    # 5000 students make 10 universities, 5 offering MCs: U1's 53% -> 82% moves one of them.
-    base = metrics(scenario("baseline", 5000, 48))
-    expansion = metrics(scenario("credit_bearing_expansion", 5000, 48))
+    # 20,000 students make 40 universities, 20 offering MCs: U1's 53% -> 82% moves about six
+    # of them (at 5,000 students a single, possibly small, university adopts).
+    base = metrics(scenario("baseline", 20_000, 48))
+    expansion = metrics(scenario("credit_bearing_expansion", 20_000, 48))
     adopted = paired(base, expansion, "universities_credit_bearing_share", 37, 48)
     assert (adopted > 0).all(), adopted
     engaged = paired(base, expansion, "engaged_share", 25, 48)

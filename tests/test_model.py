@@ -465,6 +465,13 @@ def test_different_seeds_give_different_tables() -> None:
         pytest.param(
             lambda: _small("baseline", **{"market.applications_per_seeker": 3}), id="market"
         ),
+        pytest.param(
+            lambda: _small(
+                "baseline",
+                **{"employers.jobs_per_labour_force": 0.9, "employers.students_per_employer": 30},
+            ),
+            id="employer-setup",
+        ),
     ],
 )
 def test_a_market_change_leaves_enrolment_draws_untouched(changed: Callable[[], Scenario]) -> None:
