@@ -19,7 +19,6 @@ from sim.params import DISCIPLINES
 from sim.population import (
     DROPOUT,
     ENROLLED,
-    FREE,
     GRADUATE,
     NO_EMPLOYER,
     ability_quartile,
@@ -56,10 +55,10 @@ def _ability_quartile(model: HiringModel, rows: np.ndarray) -> np.ndarray:
 
 def _mc_status(model: HiringModel, rows: np.ndarray) -> np.ndarray:
     pop = model.population
-    status = pop.has_mc[rows].astype(np.int64)  # 1: an MC that is neither of the below
-    status[pop.has_cb[rows]] = 2
-    status[pop.has_genai[rows]] = 3
-    return status
+    # genai (3) over credit_bearing (2) over any other MC (1) over none (0).
+    has_mc, has_cb, has_genai = pop.has_mc[rows], pop.has_cb[rows], pop.has_genai[rows]
+    status = np.where(has_genai, 3, np.where(has_cb, 2, has_mc.view(np.int8)))
+    return status.astype(np.int64)
 
 
 def _university_type(model: HiringModel, rows: np.ndarray) -> np.ndarray:
@@ -69,7 +68,8 @@ def _university_type(model: HiringModel, rows: np.ndarray) -> np.ndarray:
 
 
 def _pathway(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    return model.population.status[rows].astype(np.int64) - ENROLLED
+    # Free rows (status 0) land in group 0 too; the state code leaves them out of every count.
+    return np.maximum(model.population.status[rows].astype(np.int64) - ENROLLED, 0)
 
 
 GROUP_KINDS: tuple[GroupKind, ...] = (
@@ -134,41 +134,42 @@ def _grouped_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.
     return out
 
 
-# Each active person's state, packed into 6 bits so that one bincount per group kind gives every
-# count: pathway (0 enrolled, 1 graduate, 2 dropout), employed, recent graduate, MC, GenAI MC.
+# Each row's state, packed into 6 bits so that one bincount per group kind gives every count:
+# status (0 free, 1 enrolled, 2 graduate, 3 dropout), employed, recent graduate, MC, GenAI MC.
+# Rows are reduced in place over the whole arrays (no gather of the active rows): free rows are
+# counted in their own codes and left out of every sum.
 _CODES = np.arange(64)
-_PATHWAY, _EMPLOYED, _RECENT = _CODES & 3, (_CODES >> 2) & 1, (_CODES >> 3) & 1
+_STATUS, _EMPLOYED, _RECENT = _CODES & 3, (_CODES >> 2) & 1, (_CODES >> 3) & 1
 _MC, _GENAI = (_CODES >> 4) & 1, (_CODES >> 5) & 1
+_ACTIVE, _ENROLLED, _IN_LF = _STATUS >= ENROLLED, _STATUS == ENROLLED, _STATUS >= GRADUATE
 
 
 @dataclass(frozen=True)
 class RowState:
-    """The month's active rows and what every group kind's reductions need of them.
+    """What every group kind's reductions need of the month's population, read once.
 
     Attributes:
-        rows: Active population rows (not FREE).
+        rows: The rows reduced over: every row (``slice(None)``), free ones included.
         code: Packed state of each row (see ``_CODES``).
         employed_skill: Skill of each row if employed, else 0.
     """
 
-    rows: np.ndarray
+    rows: slice
     code: np.ndarray
     employed_skill: np.ndarray
 
     @classmethod
     def of(cls, model: HiringModel) -> RowState:
-        """Gather the state of every active row once for the month."""
+        """Pack the state of every row once for the month."""
         pop = model.population
-        rows = np.flatnonzero(pop.status != FREE)
-        status = pop.status[rows]
-        employed = pop.employer[rows] != NO_EMPLOYER
-        recent = (status == GRADUATE) & (model.month - pop.exit_month[rows] < RECENT_GRAD_MONTHS)
-        code = (status - ENROLLED).astype(np.int64)
-        code |= employed.astype(np.int64) << 2
-        code |= recent.astype(np.int64) << 3
-        code |= pop.has_mc[rows].astype(np.int64) << 4
-        code |= pop.has_genai[rows].astype(np.int64) << 5
-        return cls(rows, code, np.where(employed, pop.skill[rows], 0.0))
+        employed = pop.employer != NO_EMPLOYER
+        recent = (pop.status == GRADUATE) & (model.month - pop.exit_month < RECENT_GRAD_MONTHS)
+        code = pop.status.astype(np.int64)
+        code |= employed.view(np.int8).astype(np.int64) << 2
+        code |= recent.view(np.int8).astype(np.int64) << 3
+        code |= pop.has_mc.view(np.int8).astype(np.int64) << 4
+        code |= pop.has_genai.view(np.int8).astype(np.int64) << 5
+        return cls(slice(None), code, np.where(employed, pop.skill, np.float32(0.0)))
 
 
 def outcomes(model: HiringModel, kind: GroupKind, state: RowState) -> dict[str, np.ndarray]:
@@ -178,17 +179,17 @@ def outcomes(model: HiringModel, kind: GroupKind, state: RowState) -> dict[str, 
     table = np.bincount(g * 64 + state.code, minlength=n * 64).reshape(n, 64).astype(np.float64)
 
     def count(mask: np.ndarray) -> np.ndarray:
-        return table[:, mask].sum(axis=1)
+        return table[:, mask & _ACTIVE].sum(axis=1)
 
     hires = model.record.market_round.hires
     hire_group = kind.assign(model, hires.person)
     hire_count = np.bincount(hire_group, minlength=n).astype(np.float64)
     salary_sum = np.bincount(hire_group, weights=hires.salary, minlength=n)
     skill_sum = np.bincount(g, weights=state.employed_skill, minlength=n)
-    enrolled = _PATHWAY == 0
-    n_enrolled, n_lf, n_employed = count(enrolled), count(_PATHWAY >= 1), count(_EMPLOYED == 1)
+    enrolled = _ENROLLED
+    n_enrolled, n_lf, n_employed = count(enrolled), count(_IN_LF), count(_EMPLOYED == 1)
     return {
-        "population": table.sum(axis=1),
+        "population": count(_ACTIVE),
         "enrolled": n_enrolled,
         "labour_force": n_lf,
         "employed": n_employed,
