@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sim.metrics import RECENT_GRAD_MONTHS
+from sim.metrics import MonthView
 from sim.params import DISCIPLINES
 from sim.population import (
     DROPOUT,
     ENROLLED,
     GRADUATE,
-    NO_EMPLOYER,
     ability_quartile,
 )
 
@@ -159,11 +158,10 @@ class RowState:
     employed_skill: np.ndarray
 
     @classmethod
-    def of(cls, model: HiringModel) -> RowState:
-        """Pack the state of every row once for the month."""
+    def of(cls, model: HiringModel, view: MonthView) -> RowState:
+        """Pack the state of every row once for the month, reusing the metrics' masks."""
         pop = model.population
-        employed = pop.employer != NO_EMPLOYER
-        recent = (pop.status == GRADUATE) & (model.month - pop.exit_month < RECENT_GRAD_MONTHS)
+        employed, recent = view.employed, view.recent_graduate
         code = pop.status.astype(np.int64)
         code |= employed.view(np.int8).astype(np.int64) << 2
         code |= recent.view(np.int8).astype(np.int64) << 3
@@ -212,9 +210,9 @@ class GroupRecorder:
     def __init__(self) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
 
-    def collect(self, model: HiringModel) -> None:
+    def collect(self, model: HiringModel, view: MonthView) -> None:
         """Record every group kind's outcomes for the model's current month."""
-        state = RowState.of(model)
+        state = RowState.of(model, view)
         for kind in GROUP_KINDS:
             cols = outcomes(model, kind, state)
             n = len(kind.groups)

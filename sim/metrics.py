@@ -180,6 +180,7 @@ class MonthView:
         labour_force: Boolean mask of graduates and dropouts.
         employed: Boolean mask of people in a job.
         unemployed: Rows of unemployed people in the labour force.
+        recent_graduate: Boolean mask of graduates within 24 months of graduation.
     """
 
     month: int
@@ -187,6 +188,7 @@ class MonthView:
     labour_force: np.ndarray
     employed: np.ndarray
     unemployed: np.ndarray
+    recent_graduate: np.ndarray
 
     @classmethod
     def of(cls, model: HiringModel) -> MonthView:
@@ -200,6 +202,8 @@ class MonthView:
             labour_force=lf,
             employed=employed,
             unemployed=np.flatnonzero(lf & ~employed),
+            recent_graduate=(pop.status == GRADUATE)
+            & (model.month - pop.exit_month < RECENT_GRAD_MONTHS),
         )
 
 
@@ -242,8 +246,7 @@ def graduates_in_labour_force(model: HiringModel, v: MonthView) -> float:
 
 
 def recent_grad_unemployment_rate(model: HiringModel, v: MonthView) -> float:
-    pop = model.population
-    recent = (pop.status == GRADUATE) & (v.month - pop.exit_month < RECENT_GRAD_MONTHS)
+    recent = v.recent_graduate
     return _share(np.count_nonzero(recent & ~v.employed), np.count_nonzero(recent))
 
 
@@ -337,9 +340,8 @@ REPORTERS: dict[str, Callable[[HiringModel, MonthView], float]] = {
 """Reporter function of every metric column but ``month``, by column name."""
 
 
-def collect(model: HiringModel) -> dict[str, float]:
-    """One row of metrics for the model's current month."""
-    view = MonthView.of(model)
+def collect(model: HiringModel, view: MonthView) -> dict[str, float]:
+    """One row of metrics for the model's current month, from its view (:meth:`MonthView.of`)."""
     row: dict[str, float] = {"month": model.month}
     for name, reporter in REPORTERS.items():
         row[name] = reporter(model, view)

@@ -254,9 +254,10 @@ class HiringModel(mesa.Model):
         )
         wages.learn(emp, p, hires, output)
         if t >= 1:
-            self.rows.append(metrics.collect(self))
+            view = metrics.MonthView.of(self)
+            self.rows.append(metrics.collect(self, view))
             if self.groups is not None:
-                self.groups.collect(self)
+                self.groups.collect(self, view)
 
     def _step_universities(self) -> None:
         """Let universities revise their provision when a parameter that drives it has changed."""
