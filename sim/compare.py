@@ -612,7 +612,8 @@ class _Setup:
     base_label: str
 
 
-def _require_baseline(base_run: Run, baseline: str) -> None:
+def require_baseline(base_run: Run, baseline: str) -> None:
+    """Raise :class:`CompareError`, listing the scenarios present, when ``baseline`` is absent."""
     if baseline not in base_run.scenarios:
         raise CompareError(
             f"baseline {baseline!r} not found in {base_run.path}; scenarios present: "
@@ -740,7 +741,7 @@ def compare(
     """
     run = as_run(run)
     base_run = as_run(against) if against is not None else run
-    _require_baseline(base_run, baseline)
+    require_baseline(base_run, baseline)
     names = check_metrics(run, metrics)
     if against is not None:
         missing = [m for m in names if m not in base_run.metric_names]
@@ -999,7 +1000,7 @@ def compare_groups(
     run = as_run(run)
     base_run = as_run(against) if against is not None else run
     labels = check_group_kind(run, by)
-    _require_baseline(base_run, baseline)
+    require_baseline(base_run, baseline)
     names = check_group_metrics(run, metrics)
     if against is not None:
         check_group_kind(base_run, by)

@@ -45,6 +45,7 @@ from sim.compare import (
     format_effect,
     format_level,
     group_unit,
+    require_baseline,
     resolve_window,
     seed_values,
     t_quantile,
@@ -129,14 +130,6 @@ def _selected(run: Run, scenarios: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(scenarios))
 
 
-def _check_baseline(run: Run, baseline: str) -> None:
-    if baseline not in run.scenarios:
-        raise PlotError(
-            f"baseline {baseline!r} not found in {run.path}; scenarios present: "
-            f"{', '.join(run.scenarios)}. Choose one with --baseline."
-        )
-
-
 def timeseries_data(
     run: Run | Path | str,
     metric: str,
@@ -184,11 +177,11 @@ def difference_data(
         Columns ``scenario``, ``month``, ``n_seeds``, ``difference``, ``ci_low``, ``ci_high``.
 
     Raises:
-        PlotError: No baseline, or seeds that differ from the baseline's.
+        CompareError: No baseline, or seeds that differ from the baseline's.
     """
     run = as_run(run)
     check_metrics(run, [metric])
-    _check_baseline(run, baseline)
+    require_baseline(run, baseline)
     b_seeds, b_months, b_values = _matrix(run, baseline, metric)
     parts = []
     for s in _selected(run, scenarios):
