@@ -1,0 +1,55 @@
+"""Sparse random selection: which of n items an independent event with probability p hits.
+
+Drawing one uniform per item and comparing it with ``p`` costs a draw per item even when only a
+few in a thousand are selected (monthly dropout, separations, on-the-job search). A Bernoulli
+process can be drawn exactly from its gaps instead: the distance between consecutive selected
+items is geometric with parameter ``p``, so the draws scale with the number selected, not with
+``n``. The selected set has exactly the law of ``flatnonzero(rng.random(n) < p)`` (each item
+independently with probability ``p``); only the draws consumed from ``rng`` differ.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+DENSE_ABOVE = 0.25
+"""Above this probability one uniform per item is cheaper than geometric gaps."""
+
+
+def bernoulli_positions(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
+    """Ascending positions in ``[0, n)``, each present independently with probability ``p``.
+
+    Args:
+        rng: The random stream to draw from.
+        n: Number of items.
+        p: Selection probability of each item (clipped to ``[0, 1]``).
+
+    Returns:
+        The selected positions (int64, ascending, distinct).
+    """
+    n = int(n)
+    if n <= 0 or p <= 0.0:
+        return np.empty(0, dtype=np.int64)
+    if p >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    if p > DENSE_ABOVE:
+        return np.flatnonzero(rng.random(n) < p)
+    expected = n * p
+    chunk = int(expected + 6.0 * math.sqrt(expected) + 16)
+    parts: list[np.ndarray] = []
+    last = -1
+    while last < n:
+        # A gap past the end ends the selection; capping it keeps the sum far from overflow.
+        gaps = np.minimum(rng.geometric(p, size=chunk), n + 1)
+        positions = np.cumsum(gaps) + last
+        parts.append(positions)
+        last = int(positions[-1])
+    positions = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return positions[: np.searchsorted(positions, n)]
+
+
+def bernoulli_subset(rng: np.random.Generator, rows: np.ndarray, p: float) -> np.ndarray:
+    """The elements of ``rows`` each kept independently with probability ``p``, in order."""
+    return rows[bernoulli_positions(rng, rows.size, p)]
