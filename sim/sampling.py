@@ -36,14 +36,22 @@ def bernoulli_positions(rng: np.random.Generator, n: int, p: float) -> np.ndarra
         return np.arange(n, dtype=np.int64)
     if p > DENSE_ABOVE:
         return np.flatnonzero(rng.random(n) < p)
+    # Gaps by inversion, ceil(E / -log(1 - p)) with E standard exponential: numpy's own method
+    # for small p, vectorised (about twice as fast as rng.geometric).
+    rate = -math.log1p(-p)
     expected = n * p
     chunk = int(expected + 6.0 * math.sqrt(expected) + 16)
     parts: list[np.ndarray] = []
     last = -1
     while last < n:
-        # A gap past the end ends the selection; capping it keeps the sum far from overflow.
-        gaps = np.minimum(rng.geometric(p, size=chunk), n + 1)
-        positions = np.cumsum(gaps) + last
+        gaps = rng.standard_exponential(chunk)
+        with np.errstate(over="ignore"):  # an infinite gap is past the end like any other
+            np.divide(gaps, rate, out=gaps)
+        np.ceil(gaps, out=gaps)
+        # E = 0 (probability 2**-53) is a gap of 1. A gap past the end ends the selection;
+        # capping it keeps the sum far from overflow.
+        np.clip(gaps, 1, n + 1, out=gaps)
+        positions = np.cumsum(gaps.astype(np.int64)) + last
         parts.append(positions)
         last = int(positions[-1])
     positions = np.concatenate(parts) if len(parts) > 1 else parts[0]
