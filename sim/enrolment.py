@@ -14,6 +14,7 @@ import numpy as np
 from sim.agents import UniversityTable
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
+from sim.sampling import bernoulli_subset
 
 
 def enrolment_lift(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
@@ -105,31 +106,36 @@ def progress(
     Returns:
         ``(graduates, dropouts)`` this month.
     """
-    rows = np.flatnonzero(pop.status == ENROLLED)
-    u = rng.random((3, rows.size))
+    enrolled = pop.status == ENROLLED
+    rows = np.flatnonzero(enrolled)
 
-    redraw = np.flatnonzero(u[0] < p["students.engagement_redraw_hazard"])
-    uni = pop.university[rows[redraw]]
-    pop.engaged[rows[redraw]] = u[1, redraw] < engaged_probability(p, unis)[uni]
+    # Events of a few per cent a month are drawn sparsely (sim.sampling): each student is redrawn
+    # with the redraw hazard, and the new state is drawn for the redrawn only.
+    redraw = bernoulli_subset(rng, rows, p["students.engagement_redraw_hazard"])
+    engaged = engaged_probability(p, unis)[pop.university[redraw]]
+    pop.engaged[redraw] = rng.random(redraw.size) < engaged
 
     if unis.ai_literacy.any():
-        literate = unis.ai_literacy[pop.university[rows]]
-        pop.ai_literacy_months[rows[literate]] += 1
+        # Whole arrays: a free row's university (-1) reads the last university, masked out.
+        literate = np.take(unis.ai_literacy, pop.university)
+        literate &= enrolled
+        np.add(pop.ai_literacy_months, literate.view(np.int8), out=pop.ai_literacy_months)
 
-    # Dropout: only a draw below the larger of the two hazards can be one (a few in a thousand).
+    # Dropout at the hazard of the student's (new) engagement: candidates at the larger hazard,
+    # each kept with probability hazard / larger hazard.
     engaged_hazard = p["students.dropout_hazard_engaged"]
     disengaged_hazard = p["students.dropout_hazard_disengaged"]
-    maybe = np.flatnonzero(u[2] < max(engaged_hazard, disengaged_hazard))
-    hazard = np.where(pop.engaged[rows[maybe]], engaged_hazard, disengaged_hazard)
-    drop = np.zeros(rows.size, dtype=bool)
-    drop[maybe[u[2, maybe] < hazard]] = True
-    months_enrolled = pop.months_enrolled[rows]
-    months_enrolled += 1
-    pop.months_enrolled[rows] = months_enrolled
-    grad = ~drop & (months_enrolled >= p["students.program_months"])
-    leave_university(pop, rows[grad], GRADUATE, p, month)
-    leave_university(pop, rows[drop], DROPOUT, p, month)
-    return int(grad.sum()), int(drop.sum())
+    larger = max(engaged_hazard, disengaged_hazard)
+    maybe = bernoulli_subset(rng, rows, larger)
+    hazard = np.where(pop.engaged[maybe], engaged_hazard, disengaged_hazard)
+    drop = maybe[rng.random(maybe.size) * larger < hazard]
+
+    np.add(pop.months_enrolled, enrolled.view(np.int8), out=pop.months_enrolled)
+    enrolled[drop] = False
+    grad = np.flatnonzero(enrolled & (pop.months_enrolled >= p["students.program_months"]))
+    leave_university(pop, grad, GRADUATE, p, month)
+    leave_university(pop, drop, DROPOUT, p, month)
+    return int(grad.size), int(drop.size)
 
 
 def leave_university(

@@ -102,12 +102,7 @@ BEFORE: dict[int, dict[str, float]] = {
 
 EXACT: frozenset[str] = frozenset(
     {
-        # Driven by the enrolment and population streams and the universities, which no
-        # performance change has touched the draw order of.
-        "students_enrolled",
-        "new_enrolments",
-        "engaged_share",
-        "graduates_in_labour_force",
+        # Driven by the universities alone, which no performance change has touched.
         "universities_offering_mc_share",
         "universities_credit_bearing_share",
     }
@@ -115,12 +110,18 @@ EXACT: frozenset[str] = frozenset(
 """Metrics whose per-seed means must be reproduced bit for bit (draw order unchanged).
 
 learning.start draws fewer numbers since commit "learning.start: one draw per person..." (the
-learning stream's order changed), and market.match draws the skill-signal noise for screened
-applications only (the market stream's order changed), so every metric downstream of MCs or the
-market is checked distributionally.
+learning stream's order changed), market.match draws the skill-signal noise for screened
+applications only (the market stream's order changed), and enrolment.progress draws engagement
+redraws and dropouts sparsely (the enrolment stream's order changed), so every other metric is
+checked distributionally.
 """
 
 SEED_SD: dict[str, float] = {
+    # The enrolment metrics: 20 seeds at c87b5ad, before progress drew sparsely.
+    "students_enrolled": 51.5,
+    "new_enrolments": 1.41,
+    "engaged_share": 0.0113,
+    "graduates_in_labour_force": 74.6,
     "mc_holder_share": 0.0101,
     "genai_mc_share": 0.00619,
     "credit_bearing_share_of_holders": 0.0665,
