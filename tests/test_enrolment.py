@@ -1,0 +1,78 @@
+"""enrolment.progress against the per-student probabilities it implements.
+
+progress draws engagement redraws and dropouts sparsely; the test repeats one month many times
+from one state and compares how often students of each kind end the month engaged, drop out or
+graduate with the probabilities written out directly from the model's definition.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from sim import enrolment
+from sim.model import HiringModel
+from sim.population import DROPOUT, ENROLLED, GRADUATE
+from sim.scenario import load_scenario
+
+REPEATS = 200
+
+
+def test_progress_probabilities_per_student() -> None:
+    scenario = load_scenario("baseline").with_run(students=4000, months=1, burn_in_months=1)
+    model = HiringModel(scenario, 5, groups=False)
+    model.step()
+    pop, unis = model.population, model.universities
+    unis.credit_bearing[:] = np.arange(unis.weight.size) % 2 == 0  # two engagement probabilities
+    unis.offers_mc[:] |= unis.credit_bearing
+    unis.ai_literacy[:] = np.arange(unis.weight.size) % 3 == 0
+    p = dict(model.p)
+    p["students.dropout_hazard_disengaged"] = 0.05  # enough dropouts to test in 200 months
+    p["students.dropout_hazard_engaged"] = 0.01
+
+    enrolled = pop.status == ENROLLED
+    last_month = np.flatnonzero(enrolled)[::5]  # a fifth of the students finish this month
+    pop.months_enrolled[last_month] = p["students.program_months"] - 1
+    uni = np.maximum(pop.university, 0)
+    redraw = p["students.engagement_redraw_hazard"]
+    engaged_prob = enrolment.engaged_probability(p, unis)[uni]
+    engaged_after = redraw * engaged_prob + (1 - redraw) * pop.engaged
+    he, hd = p["students.dropout_hazard_engaged"], p["students.dropout_hazard_disengaged"]
+    drop = engaged_after * he + (1 - engaged_after) * hd
+    finishing = enrolled & (pop.months_enrolled + 1 >= p["students.program_months"])
+    assert finishing.any() and (enrolled & ~finishing).any()
+
+    counts = {"engaged": np.zeros(pop.capacity), "dropout": np.zeros(pop.capacity),
+              "graduate": np.zeros(pop.capacity)}  # fmt: skip
+    rng = np.random.default_rng(2)
+    for _ in range(REPEATS):
+        trial = copy.deepcopy(pop)
+        graduates, dropouts = enrolment.progress(trial, unis, p, 1, rng)
+        assert graduates == (trial.status[enrolled] == GRADUATE).sum()
+        assert dropouts == (trial.status[enrolled] == DROPOUT).sum()
+        counts["engaged"] += trial.engaged & enrolled
+        counts["dropout"] += (trial.status == DROPOUT) & enrolled
+        counts["graduate"] += (trial.status == GRADUATE) & enrolled
+        # Deterministic parts: a month more for every student, AI literacy where it runs.
+        np.testing.assert_array_equal(
+            trial.months_enrolled[enrolled], pop.months_enrolled[enrolled] + 1
+        )
+        literate = enrolled & unis.ai_literacy[uni]
+        np.testing.assert_array_equal(trial.ai_literacy_months, pop.ai_literacy_months + literate)
+
+    expected = {"engaged": engaged_after, "dropout": drop, "graduate": (1 - drop) * finishing}
+    groups = {
+        "engaged before": enrolled & pop.engaged,
+        "disengaged before": enrolled & ~pop.engaged,
+        "finishing": finishing,
+        "credit-bearing university": enrolled & unis.credit_bearing[uni],
+    }
+    for what, prob in expected.items():
+        for name, rows in groups.items():
+            mean = REPEATS * prob[rows].sum()
+            sd = np.sqrt(REPEATS * (prob[rows] * (1 - prob[rows])).sum())
+            z = (counts[what][rows].sum() - mean) / sd
+            assert abs(z) < 5, (what, name, z)
+    # Nobody outside study is touched.
+    assert not counts["dropout"][~enrolled].any() and not counts["graduate"][~enrolled].any()
