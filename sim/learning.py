@@ -11,6 +11,7 @@ probability from the completion literature, raised by engagement, credit and fac
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,8 +19,13 @@ import numpy as np
 from sim.agents import UniversityTable
 from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Value
 from sim.population import ENROLLED, FREE, MC_GENAI, MC_REGULAR, NEVER, Population
+from sim.sampling import bernoulli_positions, bernoulli_subset
 
 TECHNICAL = np.array([d in TECHNICAL_DISCIPLINES for d in DISCIPLINES])
+
+FACTOR_BOUND = 2.0
+"""Bound on the ability factor ``exp(selection * ability)`` of the rows whose starts are drawn
+sparsely; rows above it (about 1 in 100 at the default selection) draw a uniform each."""
 
 
 def complete(
@@ -39,33 +45,41 @@ def complete(
         return 0
     u = rng.random((3, rows.size))
     enrolled = pop.status[rows] == ENROLLED
-    faculty = enrolled & unis.faculty_dev[pop.university[rows]]
+    credit = pop.mc_cb[rows]
+    # The multipliers apply one after the other, each where its condition holds.
     prob = np.full(rows.size, p["learning.mc_completion_prob"])
-    prob[enrolled & pop.engaged[rows]] *= p["learning.engaged_completion_multiplier"]
-    prob[pop.mc_cb[rows]] *= p["learning.credit_bearing_completion_multiplier"]
-    prob[faculty] *= p["learning.faculty_completion_multiplier"]
-    done = u[0] < prob
+    multiply = p["learning.engaged_completion_multiplier"]
+    np.multiply(prob, multiply, out=prob, where=enrolled & pop.engaged[rows])
+    multiply = p["learning.credit_bearing_completion_multiplier"]
+    np.multiply(prob, multiply, out=prob, where=credit)
+    faculty = None
+    if unis.faculty_dev.any():
+        faculty = enrolled & unis.faculty_dev[pop.university[rows]]
+        np.multiply(prob, p["learning.faculty_completion_multiplier"], out=prob, where=faculty)
+    done = np.flatnonzero(u[0] < prob)
 
     pop.mc_end_month[rows] = NEVER
-    rows, faculty, u = rows[done], faculty[done], u[:, done]
+    rows = rows[done]
     genai = pop.mc_kind[rows] == MC_GENAI
     pop.has_mc[rows] = True
-    pop.has_cb[rows] |= pop.mc_cb[rows]
-    pop.has_genai[rows] |= genai
-    pop.mc_count[rows] = np.minimum(pop.mc_count[rows].astype(np.int16) + 1, 127)
+    pop.has_cb[rows[credit[done]]] = True
+    pop.has_genai[rows[genai]] = True
+    count = pop.mc_count[rows]
+    pop.mc_count[rows] = count + (count < np.iinfo(count.dtype).max)  # saturating
 
-    gain = np.where(
-        faculty, p["learning.mc_skill_gain"] * p["learning.faculty_skill_multiplier"],
-        p["learning.mc_skill_gain"],
-    )  # fmt: skip
-    pop.skill[rows] += gain.astype(np.float32)
+    gain = p["learning.mc_skill_gain"]
+    if faculty is None:
+        pop.skill[rows] += np.float32(gain)
+    else:
+        with_faculty = gain * p["learning.faculty_skill_multiplier"]
+        pop.skill[rows] += np.where(faculty[done], with_faculty, gain).astype(np.float32)
     works = p["learning.genai_skill_improve_share"] * p["learning.genai_skill_conversion"]
-    ai_gain = genai & (u[1] < works)
-    pop.ai_skill[rows[ai_gain]] += np.float32(p["learning.genai_ai_skill_gain"])
+    ai_gain = rows[genai & (u[1, done] < works)]
+    pop.ai_skill[ai_gain] += np.float32(p["learning.genai_ai_skill_gain"])
 
-    employed = pop.employer[rows] >= 0
-    raise_ = employed & (u[2] < p["wages.raise_after_mc_prob"])
-    pop.salary[rows[raise_]] *= np.float32(1.0 + p["wages.raise_after_mc_size"])
+    raise_ = rows[u[2, done] < p["wages.raise_after_mc_prob"]]
+    raise_ = raise_[pop.employer[raise_] >= 0]  # only those employed get one
+    pop.salary[raise_] *= np.float32(1.0 + p["wages.raise_after_mc_size"])
     return int(rows.size)
 
 
@@ -78,15 +92,17 @@ def start(
 ) -> int:
     """Start new MCs among people not already taking one.
 
-    One uniform draw per person decides whether an MC starts; the choices of kind and credit are
-    drawn for the starters only (a few per cent of the rows).
+    Each person starts with probability ``min(1, hazard + embedded)``. Rather than one uniform per
+    person, candidates are drawn sparsely (:mod:`sim.sampling`) at a bound on the probability of
+    their group, and a candidate starts when a uniform draw on ``[0, bound)`` falls below its own
+    probability: the same law, with draws for a few hundred thousand candidates instead of every
+    person. The groups are those who left university (lowest multiplier), students, and anyone
+    whose ability factor exceeds :data:`FACTOR_BOUND` (about 1 in 100, bound 1: a uniform each).
+    The choices of kind and credit are drawn for the starters only (a few per cent of the rows).
 
     Returns:
         The number of MCs started.
     """
-    rows = np.flatnonzero((pop.mc_end_month == NEVER) & (pop.status != FREE))
-    u = rng.random(rows.size)
-
     dis = p["learning.disengaged_start_multiplier"]
     non = p["learning.non_offering_start_multiplier"]
     # Multiplier of each (enrolled, engaged, university offers MCs) case; 0 = left university.
@@ -100,18 +116,44 @@ def start(
         * p["learning.genai_integration_uptake_conversion"]
     )
     integrating = bool(unis.genai_across.any())
-    # A draw at or above a bound on every row's hazard starts nothing, so the hazard is computed
-    # only for the rows drawing below it (the same rows start as when computed for all).
     selection = p["learning.ability_selection"]
-    extremes = np.array([pop.ability.min(), pop.ability.max()], dtype=np.float32)
-    bound = float(multiplier.max()) * float(np.exp(selection * extremes).max()) * (1 + 1e-6)
-    below = np.flatnonzero(u < bound + (embedded_rate if integrating else 0.0))
-    rows, u = rows[below], u[below]
+
+    # Candidates are drawn per group at a bound on its members' probability: those who left
+    # university, students, and (bound 1) anyone whose ability factor exceeds FACTOR_BOUND.
+    can_start = pop.mc_end_month == NEVER
+    high = _factor_above(pop.ability, selection, FACTOR_BOUND)
+    embedded = embedded_rate if integrating else 0.0
+    margin = 1 + 1e-6  # covers float32 rounding of the factor
+    left_bound = min(multiplier[0] * FACTOR_BOUND * margin, 1.0)
+    studying_bound = min((multiplier[1:].max() * FACTOR_BOUND + embedded) * margin, 1.0)
+    # Those who left (half the rows): drawn among all rows and kept where members, which is
+    # cheaper than listing the members first.
+    left = bernoulli_positions(rng, pop.capacity, left_bound)
+    left = left[(pop.status[left] > ENROLLED) & can_start[left] & ~high[left]]
+    studying = np.flatnonzero(can_start & (pop.status == ENROLLED) & ~high)
+    studying = bernoulli_subset(rng, studying, studying_bound)
+    above = np.flatnonzero(high)  # about 1 in 100
+    above = above[can_start[above] & (pop.status[above] != FREE)]
+    groups = (  # (candidates, bound, largest case multiplier, largest embedded rate)
+        (left, left_bound, multiplier[0], 0.0),
+        (studying, studying_bound, multiplier[1:].max(), embedded),
+        (above, 1.0, multiplier.max(), embedded),
+    )
+    rows_of, u_of, factor_of = [], [], []
+    for candidates, bound, largest, embedded_bound in groups:
+        u = rng.random(candidates.size) * bound  # uniform on [0, bound) given candidacy
+        # The ability factor alone bounds the probability: a draw at or above it cannot start,
+        # so the other columns are read only for the rest (about half).
+        factor = np.exp(selection * pop.ability[candidates]).astype(np.float64)
+        keep = np.flatnonzero(u < largest * factor + embedded_bound)
+        rows_of.append(candidates[keep])
+        u_of.append(u[keep])
+        factor_of.append(factor[keep])
+    rows, u, hazard = np.concatenate(rows_of), np.concatenate(u_of), np.concatenate(factor_of)
 
     enrolled = pop.status[rows] == ENROLLED
     uni = pop.university[rows]
     interest = p["students.mc_interest_share"] * p["learning.interest_conversion"]
-    hazard = np.exp(selection * pop.ability[rows]).astype(np.float64)
     hazard *= pop.interest_draw[rows] < interest
     case = enrolled.view(np.int8) * (
         1 + pop.engaged[rows].view(np.int8) + 2 * unis.offers_mc[uni].view(np.int8)
@@ -121,6 +163,8 @@ def start(
         started = np.flatnonzero(u < hazard + embedded_rate * (unis.genai_across[uni] & enrolled))
     else:
         started = np.flatnonzero(u < hazard)
+    # Starters in ascending row order (each group's are ascending: a merge of three runs).
+    started = started[np.argsort(rows[started], kind="stable")]
     chosen, uni, enrolled = rows[started], uni[started], enrolled[started]
     from_embedded = u[started] >= np.minimum(hazard[started], 1.0)
 
@@ -135,6 +179,14 @@ def start(
     credit &= v[1] < p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
 
     pop.schedule_mc_end(chosen, month + int(p["learning.mc_duration_months"]))
-    pop.mc_kind[chosen] = np.where(genai, MC_GENAI, MC_REGULAR)
+    pop.mc_kind[chosen] = np.where(genai, np.int8(MC_GENAI), np.int8(MC_REGULAR))
     pop.mc_cb[chosen] = credit
     return int(chosen.size)
+
+
+def _factor_above(ability: np.ndarray, selection: float, bound: float) -> np.ndarray:
+    """Mask of the rows whose ability factor ``exp(selection * ability)`` exceeds ``bound``."""
+    if selection == 0.0:
+        return np.zeros(ability.size, dtype=bool)
+    cut = math.log(bound) / selection
+    return ability > cut if selection > 0 else ability < cut
