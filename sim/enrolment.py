@@ -14,7 +14,7 @@ import numpy as np
 from sim.agents import UniversityTable
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
-from sim.sampling import bernoulli_subset
+from sim.sampling import bernoulli_subset, categorical
 
 
 def enrolment_lift(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
@@ -84,7 +84,7 @@ def add_students(
     n = rows.size
     pop.status[rows] = ENROLLED
     pop.university[rows] = uni
-    pop.discipline[rows] = rng.choice(len(DISCIPLINES), size=n, p=discipline_shares(p))
+    pop.discipline[rows] = categorical(rng, discipline_shares(p), n)
     ability = rng.standard_normal(n).astype(np.float32)
     pop.ability[rows] = ability
     pop.skill[rows] = ability

@@ -6,7 +6,9 @@ months ``1 .. N`` are reported and are the months scenario policies refer to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import mesa
@@ -17,6 +19,7 @@ from sim.agents import Employer, EmployerTable, University, UniversityTable
 from sim.groups import GroupRecorder
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, GRADUATE, Population
+from sim.sampling import categorical
 from sim.wages import Hires
 
 STREAMS: tuple[str, ...] = (
@@ -33,6 +36,23 @@ UNIVERSITY_PARAMS: tuple[str, ...] = tuple(
         "universities.faculty_development_share",
     )
 )  # fmt: skip
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while creating many agents.
+
+    Each Mesa agent is a few container objects, so creating ~80k of them triggers collections
+    that walk every object in the process (in a process holding many objects, most of the time
+    spent creating the agents). Nothing created here is garbage, so pausing loses nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -152,8 +172,9 @@ class HiringModel(mesa.Model):
         labour_force = cohorts.annual_intake * p["market.career_window_months"] / 12
 
         self.universities = UniversityTable.create(rng, n_unis, p["universities.mc_offer_share"])
-        for i in range(n_unis):
-            University(self, i)
+        with gc_paused():
+            for i in range(n_unis):
+                University(self, i)
         self._step_universities()
         weights = self.universities.weight
         mean_prob = np.average(enrolment.enrol_probability(p, self.universities), weights=weights)
@@ -173,8 +194,9 @@ class HiringModel(mesa.Model):
             p["employers.size_pareto_shape"],
             never=-(10**6),
         )
-        for j in range(n_emps):
-            Employer(self, j)
+        with gc_paused():
+            for j in range(n_emps):
+                Employer(self, j)
 
         self.population = Population.empty(int(1.1 * (n + labour_force)) + 16)
         self._seed_students(rng, cohorts)
@@ -189,7 +211,7 @@ class HiringModel(mesa.Model):
         sizes = rng.multinomial(self.n_students, cohorts.stage_weights)
         stage = np.repeat(cohorts.stages, sizes).astype(np.int16)
         rows = pop.free_rows(stage.size)
-        uni = rng.choice(weights.size, size=stage.size, p=weights).astype(np.int32)
+        uni = categorical(rng, weights, stage.size).astype(np.int32)
         enrolment.add_students(pop, rows, uni, p, self.month, rng, months_enrolled=stage)
         engaged = enrolment.engaged_probability(p, self.universities)[uni]
         pop.engaged[rows] = rng.random(stage.size) < engaged
@@ -212,7 +234,7 @@ class HiringModel(mesa.Model):
         stage = np.full(n, program, dtype=np.int16)
         stage[dropout] = rng.integers(1, program, int(dropout.sum()))
         rows = pop.free_rows(n)
-        uni = rng.choice(self.universities.weight.size, size=n, p=self.universities.weight)
+        uni = categorical(rng, self.universities.weight, n)
         enrolment.add_students(pop, rows, uni.astype(np.int32), p, self.month, rng, stage)
         for status, group in ((GRADUATE, ~dropout), (DROPOUT, dropout)):
             enrolment.leave_university(pop, rows[group], status, p, 0)

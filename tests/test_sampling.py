@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.sampling import bernoulli_positions, bernoulli_subset
+from sim.sampling import bernoulli_positions, bernoulli_subset, categorical
 
 
 @settings(max_examples=200, deadline=None)
@@ -74,3 +74,19 @@ def test_subset_keeps_order_of_rows() -> None:
     picked = bernoulli_subset(np.random.default_rng(1), rows, 0.05)
     assert np.all(np.isin(picked, rows))
     assert np.all(np.diff(picked) > 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weights=st.lists(
+        st.one_of(st.just(0.0), st.floats(1e-6, 1e3)), min_size=1, max_size=3000
+    ).filter(lambda w: sum(w) > 0),
+    size=st.integers(0, 20_000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_categorical_is_rng_choice_exactly(weights: list[float], size: int, seed: int) -> None:
+    p = np.array(weights) / sum(weights)
+    expected = np.random.default_rng(seed).choice(p.size, size=size, p=p)
+    got = categorical(np.random.default_rng(seed), p, size)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
