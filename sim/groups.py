@@ -148,10 +148,6 @@ _GROUP_OF_STATE = np.stack(
     [_group_of_state(k, off) for k, off in zip(GROUP_KINDS, _OFFSETS[:-1], strict=True)]
 ).astype(np.int8)  # small integers: a stable argsort of them is a radix sort
 """Group of every packed state (:data:`sim.metrics.STATES`) for each kind: (kinds, states)."""
-_MEMBERS = (
-    (_GROUP_OF_STATE[:, None, :] == np.arange(N_GROUPS)[:, None]).any(axis=0).astype(np.float64)
-)
-"""Whether each group holds each packed state, 0 or 1: (groups, states)."""
 
 _KIND_LABELS = np.array([k.name for k in GROUP_KINDS for _ in k.groups], dtype=object)
 _GROUP_LABELS = np.array([g for k in GROUP_KINDS for g in k.groups], dtype=object)
@@ -171,12 +167,26 @@ _COUNTS: dict[str, np.ndarray] = {
 _COUNT_STATES = np.column_stack(list(_COUNTS.values())).astype(np.float64)
 
 
+def _sum_by_group(by_state: np.ndarray, occupied: np.ndarray) -> np.ndarray:
+    """Each column of ``by_state`` (states x columns) summed over each group's states, for every
+    kind: (groups x columns). Only the ``occupied`` states (the others hold zeros) are read.
+
+    One weighted ``bincount``, not a matrix product: a threaded BLAS call stalls when the other
+    cores are busy (as in a sweep) and leaves its threads spinning on them.
+    """
+    columns = by_state.shape[1]
+    key = _GROUP_OF_STATE[:, occupied].astype(np.intp)[:, :, None] * columns + np.arange(columns)
+    weights = np.broadcast_to(by_state[occupied], key.shape)
+    sums = np.bincount(key.ravel(), weights.ravel(), minlength=(N_GROUPS + 1) * columns)
+    return sums.reshape(N_GROUPS + 1, columns)[:N_GROUPS]
+
+
 def outcomes(model: HiringModel, view: MonthView) -> dict[str, np.ndarray]:
     """Every outcome column for every group of every kind in the view's month, in table order
     (length :data:`N_GROUPS`)."""
     by_state = np.column_stack([_COUNT_STATES * view.people[:, None], view.employed_skill])
     # Counts are sums of whole numbers below 2**53: exact in float64, in any order.
-    *counts, skill_sum = (_MEMBERS @ by_state).T
+    *counts, skill_sum = _sum_by_group(by_state, np.flatnonzero(view.people)).T
     n = dict(zip(_COUNTS, counts, strict=True))
 
     hires = model.record.market_round.hires

@@ -469,7 +469,8 @@ def salary_gini(model: HiringModel, v: MonthView) -> float:
         return float("nan")
     # Exact Gini of the sorted values: sum_i (2i - n - 1) x_i / (n sum x), i = 1..n.
     weights = np.arange(1 - n, n, 2, dtype=np.float64)  # 2i - n - 1: 1 - n, 3 - n, ..., n - 1
-    return float(weights @ salaries / (n * salaries.sum()))
+    # einsum, not a BLAS dot: a threaded BLAS call stalls when the other cores are busy.
+    return float(np.einsum("i,i->", weights, salaries) / (n * salaries.sum()))
 
 
 def employment_ratio_top_bottom_ability(model: HiringModel, v: MonthView) -> float:
