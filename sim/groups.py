@@ -1,8 +1,10 @@
-"""Outcomes by group: who gains and who loses, computed each month from the population arrays.
+"""Outcomes by group: who gains and who loses, computed each month from the month's view.
 
 Each group kind partitions every person the model follows (enrolled students, graduates and
 dropouts in the labour market), so the group populations of a kind sum to the whole population.
-Reductions are grouped ``bincount`` calls over the active rows: no Python loop over people.
+A kind assigns a group to each packed state of :mod:`sim.metrics` (:data:`sim.metrics.STATES`),
+so its counts are sums of the month's people by state (:attr:`MonthView.people`): no pass over
+the population per kind. Hire-based columns read the month's hires.
 """
 
 from __future__ import annotations
@@ -14,14 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sim.metrics import MonthView
+from sim.metrics import STATES, MonthView, States
 from sim.params import DISCIPLINES
-from sim.population import (
-    DROPOUT,
-    ENROLLED,
-    GRADUATE,
-    ability_quartile,
-)
+from sim.population import DROPOUT, ENROLLED, GRADUATE
 
 if TYPE_CHECKING:
     from sim.model import HiringModel
@@ -35,40 +32,35 @@ class GroupKind:
         name: Group kind, as written in the ``group_kind`` column.
         groups: Group labels, in index order.
         description: How a person is assigned.
-        assign: Group index of each given row.
+        assign: Group index of each given state (:class:`sim.metrics.States`).
     """
 
     name: str
     groups: tuple[str, ...]
     description: str
-    assign: Callable[[HiringModel, np.ndarray], np.ndarray]
+    assign: Callable[[States], np.ndarray]
 
 
-def _discipline(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    return model.population.discipline[rows].astype(np.int64)
+def _discipline(s: States) -> np.ndarray:
+    return s.discipline
 
 
-def _ability_quartile(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    return ability_quartile(model.population.ability[rows]).astype(np.int64)
+def _ability_quartile(s: States) -> np.ndarray:
+    return s.ability_quartile
 
 
-def _mc_status(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    pop = model.population
+def _mc_status(s: States) -> np.ndarray:
     # genai (3) over credit_bearing (2) over any other MC (1) over none (0).
-    has_mc, has_cb, has_genai = pop.has_mc[rows], pop.has_cb[rows], pop.has_genai[rows]
-    status = np.where(has_genai, 3, np.where(has_cb, 2, has_mc.view(np.int8)))
-    return status.astype(np.int64)
+    return np.where(s.has_genai, 3, np.where(s.has_cb, 2, s.has_mc.astype(np.int64)))
 
 
-def _university_type(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    unis = model.universities
-    uni = model.population.university[rows]
-    return unis.offers_mc[uni].astype(np.int64) + unis.credit_bearing[uni]
+def _university_type(s: States) -> np.ndarray:
+    return s.university_type
 
 
-def _pathway(model: HiringModel, rows: np.ndarray) -> np.ndarray:
-    # Free rows (status 0) land in group 0 too; the state code leaves them out of every count.
-    return np.maximum(model.population.status[rows].astype(np.int64) - ENROLLED, 0)
+def _pathway(s: States) -> np.ndarray:
+    # Free states (status 0) land in group 0 too; they are left out of every count.
+    return np.maximum(s.status - ENROLLED, 0)
 
 
 GROUP_KINDS: tuple[GroupKind, ...] = (
@@ -117,12 +109,17 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
 
 
-def _grouped_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of ``values`` within each group (NaN for empty groups)."""
+def _grouped_median(
+    group: np.ndarray, values: np.ndarray, n_groups: int, *, values_sorted: bool = False
+) -> np.ndarray:
+    """Median of ``values`` within each group (NaN for empty groups).
+
+    ``values_sorted``: the values are ascending, so a stable sort by group orders them too.
+    """
     out = np.full(n_groups, np.nan)
     if values.size == 0:
         return out
-    order = np.lexsort((values, group))
+    order = np.argsort(group, kind="stable") if values_sorted else np.lexsort((values, group))
     g, v = group[order], values[order]
     counts = np.bincount(g, minlength=n_groups)
     starts = np.cumsum(counts) - counts
@@ -133,74 +130,93 @@ def _grouped_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.
     return out
 
 
-# Each row's state, packed into 6 bits so that one bincount per group kind gives every count:
-# status (0 free, 1 enrolled, 2 graduate, 3 dropout), employed, recent graduate, MC, GenAI MC.
-# Rows are reduced in place over the whole arrays (no gather of the active rows): free rows are
-# counted in their own codes and left out of every sum.
-_CODES = np.arange(64)
-_STATUS, _EMPLOYED, _RECENT = _CODES & 3, (_CODES >> 2) & 1, (_CODES >> 3) & 1
-_MC, _GENAI = (_CODES >> 4) & 1, (_CODES >> 5) & 1
-_ACTIVE, _ENROLLED, _IN_LF = _STATUS >= ENROLLED, _STATUS == ENROLLED, _STATUS >= GRADUATE
+# Every kind's groups side by side, in table order: kind k holds groups _OFFSETS[k] to
+# _OFFSETS[k + 1] - 1.
+_OFFSETS = np.cumsum([0, *(len(k.groups) for k in GROUP_KINDS)])
+N_GROUPS = int(_OFFSETS[-1])
+"""Groups of every kind: the rows of the groups table each month."""
 
 
-@dataclass(frozen=True)
-class RowState:
-    """What every group kind's reductions need of the month's population, read once.
+def _group_of_state(kind: GroupKind, offset: int) -> np.ndarray:
+    group = np.asarray(kind.assign(STATES))
+    # A state no person can be in (university type 3) belongs to no group: index N_GROUPS.
+    return np.where(group < len(kind.groups), group + offset, N_GROUPS)
 
-    Attributes:
-        rows: The rows reduced over: every row (``slice(None)``), free ones included.
-        code: Packed state of each row (see ``_CODES``).
-        employed_skill: Skill of each row if employed, else 0.
+
+assert N_GROUPS < 127, "group indices fit int8"
+_GROUP_OF_STATE = np.stack(
+    [_group_of_state(k, off) for k, off in zip(GROUP_KINDS, _OFFSETS[:-1], strict=True)]
+).astype(np.int8)  # small integers: a stable argsort of them is a radix sort
+"""Group of every packed state (:data:`sim.metrics.STATES`) for each kind: (kinds, states)."""
+
+_KIND_LABELS = np.array([k.name for k in GROUP_KINDS for _ in k.groups], dtype=object)
+_GROUP_LABELS = np.array([g for k in GROUP_KINDS for g in k.groups], dtype=object)
+
+_ACTIVE = STATES.status >= ENROLLED
+_COUNTS: dict[str, np.ndarray] = {
+    "population": _ACTIVE,
+    "enrolled": STATES.status == ENROLLED,
+    "labour_force": STATES.status >= GRADUATE,
+    "employed": _ACTIVE & STATES.employed,
+    "enrolled_mc": (STATES.status == ENROLLED) & STATES.has_mc,
+    "enrolled_genai": (STATES.status == ENROLLED) & STATES.has_genai,
+    "recent_graduate": _ACTIVE & STATES.recent_graduate,
+    "recent_unemployed": _ACTIVE & STATES.recent_graduate & ~STATES.employed,
+}
+"""The people counts the outcomes need, each as the packed states it sums (free rows in none)."""
+_COUNT_STATES = np.column_stack(list(_COUNTS.values())).astype(np.float64)
+
+
+def _sum_by_group(by_state: np.ndarray, occupied: np.ndarray) -> np.ndarray:
+    """Each column of ``by_state`` (states x columns) summed over each group's states, for every
+    kind: (groups x columns). Only the ``occupied`` states (the others hold zeros) are read.
+
+    One weighted ``bincount``, not a matrix product: a threaded BLAS call stalls when the other
+    cores are busy (as in a sweep) and leaves its threads spinning on them.
     """
-
-    rows: slice
-    code: np.ndarray
-    employed_skill: np.ndarray
-
-    @classmethod
-    def of(cls, model: HiringModel, view: MonthView) -> RowState:
-        """Pack the state of every row once for the month, reusing the metrics' masks."""
-        pop = model.population
-        employed, recent = view.employed, view.recent_graduate
-        code = pop.status.astype(np.int64)
-        code |= employed.view(np.int8).astype(np.int64) << 2
-        code |= recent.view(np.int8).astype(np.int64) << 3
-        code |= pop.has_mc.view(np.int8).astype(np.int64) << 4
-        code |= pop.has_genai.view(np.int8).astype(np.int64) << 5
-        return cls(slice(None), code, np.where(employed, pop.skill, np.float32(0.0)))
+    columns = by_state.shape[1]
+    key = _GROUP_OF_STATE[:, occupied].astype(np.intp)[:, :, None] * columns + np.arange(columns)
+    weights = np.broadcast_to(by_state[occupied], key.shape)
+    sums = np.bincount(key.ravel(), weights.ravel(), minlength=(N_GROUPS + 1) * columns)
+    return sums.reshape(N_GROUPS + 1, columns)[:N_GROUPS]
 
 
-def outcomes(model: HiringModel, kind: GroupKind, state: RowState) -> dict[str, np.ndarray]:
-    """Every outcome column for each group of ``kind``, over the month's active rows."""
-    n = len(kind.groups)
-    g = kind.assign(model, state.rows)
-    table = np.bincount(g * 64 + state.code, minlength=n * 64).reshape(n, 64).astype(np.float64)
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return table[:, mask & _ACTIVE].sum(axis=1)
+def outcomes(model: HiringModel, view: MonthView) -> dict[str, np.ndarray]:
+    """Every outcome column for every group of every kind in the view's month, in table order
+    (length :data:`N_GROUPS`)."""
+    by_state = np.column_stack([_COUNT_STATES * view.people[:, None], view.employed_skill])
+    # Counts are sums of whole numbers below 2**53: exact in float64, in any order.
+    *counts, skill_sum = _sum_by_group(by_state, np.flatnonzero(view.people)).T
+    n = dict(zip(_COUNTS, counts, strict=True))
 
     hires = model.record.market_round.hires
-    hire_group = kind.assign(model, hires.person)
-    hire_count = np.bincount(hire_group, minlength=n).astype(np.float64)
-    salary_sum = np.bincount(hire_group, weights=hires.salary, minlength=n)
-    skill_sum = np.bincount(g, weights=state.employed_skill, minlength=n)
-    enrolled = _ENROLLED
-    n_enrolled, n_lf, n_employed = count(enrolled), count(_IN_LF), count(_EMPLOYED == 1)
+    kinds = len(GROUP_KINDS)
+    group = _GROUP_OF_STATE[:, view.state[hires.person]]  # (kinds, hires)
+    # Each kind's hires in hire order, kind after kind: every group's sum runs in hire order.
+    hire_count = np.bincount(group.ravel(), minlength=N_GROUPS + 1)[:N_GROUPS].astype(np.float64)
+    salary_sum = np.bincount(
+        group.ravel(), weights=np.tile(hires.salary, kinds), minlength=N_GROUPS + 1
+    )[:N_GROUPS]
+    order = np.argsort(hires.salary)  # ties need no order: a median reads values only
+    median = _grouped_median(
+        group[:, order].ravel(),
+        np.tile(hires.salary[order], kinds),
+        N_GROUPS + 1,
+        values_sorted=True,
+    )[:N_GROUPS]
     return {
-        "population": count(_ACTIVE),
-        "enrolled": n_enrolled,
-        "labour_force": n_lf,
-        "employed": n_employed,
-        "employment_rate": _ratio(n_employed, n_lf),
-        "mc_holder_share": _ratio(count(enrolled & (_MC == 1)), n_enrolled),
-        "genai_mc_share": _ratio(count(enrolled & (_GENAI == 1)), n_enrolled),
-        "recent_grad_unemployment_rate": _ratio(
-            count((_RECENT == 1) & (_EMPLOYED == 0)), count(_RECENT == 1)
-        ),
+        "population": n["population"],
+        "enrolled": n["enrolled"],
+        "labour_force": n["labour_force"],
+        "employed": n["employed"],
+        "employment_rate": _ratio(n["employed"], n["labour_force"]),
+        "mc_holder_share": _ratio(n["enrolled_mc"], n["enrolled"]),
+        "genai_mc_share": _ratio(n["enrolled_genai"], n["enrolled"]),
+        "recent_grad_unemployment_rate": _ratio(n["recent_unemployed"], n["recent_graduate"]),
         "hires": hire_count,
         "mean_starting_salary": _ratio(salary_sum, hire_count),
-        "median_starting_salary": _grouped_median(hire_group, hires.salary, n),
-        "mean_skill_employed": _ratio(skill_sum, n_employed),
+        "median_starting_salary": median,
+        "mean_skill_employed": _ratio(skill_sum, n["employed"]),
     }
 
 
@@ -212,14 +228,11 @@ class GroupRecorder:
 
     def collect(self, model: HiringModel, view: MonthView) -> None:
         """Record every group kind's outcomes for the model's current month."""
-        state = RowState.of(model, view)
-        for kind in GROUP_KINDS:
-            cols = outcomes(model, kind, state)
-            n = len(kind.groups)
-            cols["month"] = np.full(n, model.month, dtype=np.int32)
-            cols["group_kind"] = np.full(n, kind.name, dtype=object)
-            cols["group"] = np.array(kind.groups, dtype=object)
-            self._chunks.append(cols)
+        cols = outcomes(model, view)
+        cols["month"] = np.full(N_GROUPS, model.month, dtype=np.int32)
+        cols["group_kind"] = _KIND_LABELS
+        cols["group"] = _GROUP_LABELS
+        self._chunks.append(cols)
 
     def table(self) -> pa.Table:
         """The groups table: ``month``, ``group_kind``, ``group`` and every outcome column."""

@@ -1,19 +1,23 @@
 """Monthly metrics: each column's definition, declared once, and the reporters that compute them.
 
-A reporter is a named function of the model; :func:`collect` calls them all at the end of a
-month. Reporters read the population arrays and the per-month market counters without copying the
-population.
+A reporter is a named function of the model and the month's view; :func:`collect` calls them all
+at the end of a month. The view (:class:`MonthView`) packs each person's state (status, job,
+MCs, discipline, ability quartile, university type...) into 14 bits and counts the people in each
+state with one ``bincount``, so that a count-type metric is a sum over a set of states, not a pass
+over the population; the view also holds the rows of the employed (for the salary Gini) and of the
+unemployed (for spell lengths). Hire-based metrics read the month's hires.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
+from sim.params import DISCIPLINES
 from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER, ability_quartile
 
 if TYPE_CHECKING:
@@ -165,46 +169,185 @@ METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 
 
-# ====================================================================== reporters
+# ====================================================================== the month's states
 RECENT_GRAD_MONTHS = 24
 """Graduates count as recent for the 24 months after graduation (months 0..23)."""
 
+STATE_FIELDS: tuple[tuple[str, int], ...] = (
+    ("status", 2),
+    ("employed", 1),
+    ("recent_graduate", 1),
+    ("has_mc", 1),
+    ("has_genai", 1),
+    ("engaged", 1),
+    ("has_cb", 1),
+    ("discipline", 2),
+    ("ability_quartile", 2),
+    ("university_type", 2),
+)
+"""What a person's packed state records, as ``(field, bits)`` from the lowest bit up.
+
+``status`` is the population's status code (``FREE`` for a free row), ``employed`` holds a job,
+``recent_graduate`` is a graduate within :data:`RECENT_GRAD_MONTHS` of graduation, ``has_mc``,
+``has_genai``, ``has_cb`` and ``engaged`` are the population's fields, ``ability_quartile`` is
+:func:`sim.population.ability_quartile`, and ``university_type`` is 0 if the person's university
+offers no MCs, 1 if it offers MCs without credit and 2 if they are credit-bearing. The first
+byte holds status and the yes/no fields, the second the rest. Every count a reporter or the
+groups table needs is a sum over the people in a set of states.
+"""
+
+_SHIFTS: dict[str, int] = {
+    name: sum(bits for _, bits in STATE_FIELDS[:i]) for i, (name, _) in enumerate(STATE_FIELDS)
+}
+N_STATES = 1 << sum(bits for _, bits in STATE_FIELDS)
+"""Number of packed states."""
+assert N_STATES <= 1 << 16, "a packed state fits a uint16"
+assert len(DISCIPLINES) <= 1 << dict(STATE_FIELDS)["discipline"], "disciplines fit their bits"
+
 
 @dataclass(frozen=True)
+class States:
+    """The fields of packed states, one array per field of :data:`STATE_FIELDS`.
+
+    One-bit fields are bool arrays, the others int64.
+    """
+
+    status: np.ndarray
+    employed: np.ndarray
+    recent_graduate: np.ndarray
+    has_mc: np.ndarray
+    has_genai: np.ndarray
+    engaged: np.ndarray
+    has_cb: np.ndarray
+    discipline: np.ndarray
+    ability_quartile: np.ndarray
+    university_type: np.ndarray
+
+    @classmethod
+    def of(cls, state: np.ndarray) -> States:
+        """Unpack the packed states ``state``."""
+        state = np.asarray(state, dtype=np.int64)
+        values = {}
+        for name, bits in STATE_FIELDS:
+            value = (state >> _SHIFTS[name]) & ((1 << bits) - 1)
+            values[name] = value.astype(bool) if bits == 1 else value
+        return cls(**values)
+
+
+assert tuple(f.name for f in fields(States)) == tuple(name for name, _ in STATE_FIELDS)
+
+STATES = States.of(np.arange(N_STATES))
+"""The fields of every packed state: masks over them select states of :attr:`MonthView.people`."""
+
+
+def pack_states(values: dict[str, np.ndarray]) -> np.ndarray:
+    """The packed state (uint16) of each row, from one array per field of :data:`STATE_FIELDS`.
+
+    Each field's values must lie in ``0 .. 2**bits - 1``; each field is read as one byte per row
+    (bool, int8 and uint8 arrays as they are, wider ones converted). Each byte of the state is
+    built eight rows at a time, as uint64 words over the byte arrays: a field shifted within its
+    byte never spills into the next row's byte.
+    """
+    n = values["status"].size
+    whole = n - n % 8
+    shifted = np.empty(whole // 8, np.uint64)
+    state_bytes: list[np.ndarray] = []
+    for name, _ in STATE_FIELDS:
+        value = np.ascontiguousarray(values[name])
+        value = value.view(np.uint8) if value.dtype.itemsize == 1 else value.astype(np.uint8)
+        byte, shift = divmod(_SHIFTS[name], 8)
+        if shift == 0:  # the byte's first field
+            state_bytes.append(value.copy())
+            continue
+        out = state_bytes[byte]
+        np.left_shift(value[:whole].view(np.uint64), shift, out=shifted)
+        words = out[:whole].view(np.uint64)
+        words |= shifted
+        out[whole:] |= value[whole:] << shift
+    low, high = state_bytes
+    state = high.astype(np.uint16)
+    state <<= 8
+    state |= low
+    return state
+
+
+def _by_state(state: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """``np.bincount(state, weights, minlength=N_STATES)``, a block of rows at a time.
+
+    In blocks, the int64 copy of the states that ``bincount`` makes stays in the cache: about
+    1 ms less per million rows. Counts are exact; weighted sums are added block by block.
+    """
+    block = 1 << 18
+    if state.size <= block:
+        return np.bincount(state, weights, minlength=N_STATES)
+    total = np.zeros(N_STATES, np.int64 if weights is None else np.float64)
+    for start in range(0, state.size, block):
+        rows = slice(start, start + block)
+        total += np.bincount(
+            state[rows], None if weights is None else weights[rows], minlength=N_STATES
+        )
+    return total
+
+
+# ====================================================================== reporters
+@dataclass(frozen=True)
 class MonthView:
-    """Masks and index sets shared by the month's reporters, computed once per month.
+    """What the month's reporters read, computed once per month (:meth:`of`).
 
     Attributes:
         month: The month.
-        enrolled: Rows of enrolled students.
-        labour_force: Boolean mask of graduates and dropouts.
-        employed: Boolean mask of people in a job.
-        unemployed: Rows of unemployed people in the labour force.
-        recent_graduate: Boolean mask of graduates within 24 months of graduation.
+        state: Packed state (:data:`STATE_FIELDS`) of every population row, free rows included
+            (with status ``FREE``).
+        people: Rows in each packed state (int64, length :data:`N_STATES`).
+        employed_skill: Summed skill of the employed people in each packed state (float64).
+        employed: Rows of employed people, ascending.
+        unemployed: Rows of unemployed people in the labour force, ascending.
     """
 
     month: int
-    enrolled: np.ndarray
-    labour_force: np.ndarray
+    state: np.ndarray
+    people: np.ndarray
+    employed_skill: np.ndarray
     employed: np.ndarray
     unemployed: np.ndarray
-    recent_graduate: np.ndarray
 
     @classmethod
     def of(cls, model: HiringModel) -> MonthView:
-        """Build the view of ``model`` at its current month."""
-        pop = model.population
-        lf = pop.status >= GRADUATE
+        """Build the view of ``model`` at its current month: one pass over the population to pack
+        every row's state, one ``bincount`` of the states, and the rows of the employed and the
+        unemployed."""
+        pop, unis, month = model.population, model.universities, model.month
         employed = pop.employer != NO_EMPLOYER
-        return cls(
-            month=model.month,
-            enrolled=np.flatnonzero(pop.status == ENROLLED),
-            labour_force=lf,
-            employed=employed,
-            unemployed=np.flatnonzero(lf & ~employed),
-            recent_graduate=(pop.status == GRADUATE)
-            & (model.month - pop.exit_month < RECENT_GRAD_MONTHS),
+        university_type = unis.offers_mc.view(np.uint8) + unis.credit_bearing.view(np.uint8)
+        state = pack_states(
+            {
+                "status": pop.status,
+                "employed": employed,
+                # month - exit_month < RECENT_GRAD_MONTHS, without a subtraction over every row
+                "recent_graduate": (pop.exit_month > month - RECENT_GRAD_MONTHS)
+                & (pop.status == GRADUATE),
+                "has_mc": pop.has_mc,
+                "has_genai": pop.has_genai,
+                "engaged": pop.engaged,
+                "has_cb": pop.has_cb,
+                "discipline": pop.discipline,
+                "ability_quartile": ability_quartile(pop.ability),
+                "university_type": university_type.take(pop.university),
+            }
         )
+        employed_rows = np.flatnonzero(employed)
+        return cls(
+            month=month,
+            state=state,
+            people=_by_state(state),
+            employed_skill=_by_state(state.take(employed_rows), pop.skill.take(employed_rows)),
+            employed=employed_rows,
+            unemployed=np.flatnonzero((pop.status >= GRADUATE) & ~employed),
+        )
+
+    def count(self, where: np.ndarray) -> int:
+        """People in the states ``where`` (a boolean mask over :data:`STATES`)."""
+        return int(self.people[where].sum())
 
 
 def _share(numerator: float, denominator: float) -> float:
@@ -215,8 +358,12 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean(dtype=np.float64)) if values.size else float("nan")
 
 
+_ENROLLED = STATES.status == ENROLLED
+_IN_LABOUR_FORCE = STATES.status >= GRADUATE
+
+
 def students_enrolled(model: HiringModel, v: MonthView) -> float:
-    return float(v.enrolled.size)
+    return float(v.count(_ENROLLED))
 
 
 def new_enrolments(model: HiringModel, v: MonthView) -> float:
@@ -224,30 +371,29 @@ def new_enrolments(model: HiringModel, v: MonthView) -> float:
 
 
 def engaged_share(model: HiringModel, v: MonthView) -> float:
-    return _share(model.population.engaged[v.enrolled].sum(), v.enrolled.size)
+    return _share(v.count(_ENROLLED & STATES.engaged), v.count(_ENROLLED))
 
 
 def mc_holder_share(model: HiringModel, v: MonthView) -> float:
-    return _share(model.population.has_mc[v.enrolled].sum(), v.enrolled.size)
+    return _share(v.count(_ENROLLED & STATES.has_mc), v.count(_ENROLLED))
 
 
 def genai_mc_share(model: HiringModel, v: MonthView) -> float:
-    return _share(model.population.has_genai[v.enrolled].sum(), v.enrolled.size)
+    return _share(v.count(_ENROLLED & STATES.has_genai), v.count(_ENROLLED))
 
 
 def credit_bearing_share_of_holders(model: HiringModel, v: MonthView) -> float:
-    pop = model.population
-    holders = v.enrolled[pop.has_mc[v.enrolled]]
-    return _share(pop.has_cb[holders].sum(), holders.size)
+    holders = _ENROLLED & STATES.has_mc
+    return _share(v.count(holders & STATES.has_cb), v.count(holders))
 
 
 def graduates_in_labour_force(model: HiringModel, v: MonthView) -> float:
-    return float(np.count_nonzero(model.population.status == GRADUATE))
+    return float(v.count(STATES.status == GRADUATE))
 
 
 def recent_grad_unemployment_rate(model: HiringModel, v: MonthView) -> float:
-    recent = v.recent_graduate
-    return _share(np.count_nonzero(recent & ~v.employed), np.count_nonzero(recent))
+    recent = STATES.recent_graduate
+    return _share(v.count(recent & ~STATES.employed), v.count(recent))
 
 
 def unemployed(model: HiringModel, v: MonthView) -> float:
@@ -311,25 +457,26 @@ def universities_credit_bearing_share(model: HiringModel, v: MonthView) -> float
 
 
 def mean_skill_employed(model: HiringModel, v: MonthView) -> float:
-    return _mean(model.population.skill[v.employed])
+    return _share(v.employed_skill.sum(), v.employed.size)
 
 
 def salary_gini(model: HiringModel, v: MonthView) -> float:
-    salaries = np.sort(model.population.salary[v.employed]).astype(np.float64)
+    salaries = model.population.salary.take(v.employed)
+    salaries.sort()
+    salaries = salaries.astype(np.float64)
     n = salaries.size
     if n == 0 or salaries[-1] <= 0:
         return float("nan")
     # Exact Gini of the sorted values: sum_i (2i - n - 1) x_i / (n sum x), i = 1..n.
-    weights = 2.0 * np.arange(1, n + 1) - n - 1
-    return float(weights @ salaries / (n * salaries.sum()))
+    weights = np.arange(1 - n, n, 2, dtype=np.float64)  # 2i - n - 1: 1 - n, 3 - n, ..., n - 1
+    # einsum, not a BLAS dot: a threaded BLAS call stalls when the other cores are busy.
+    return float(np.einsum("i,i->", weights, salaries) / (n * salaries.sum()))
 
 
 def employment_ratio_top_bottom_ability(model: HiringModel, v: MonthView) -> float:
-    pop = model.population
-    lf = np.flatnonzero(v.labour_force)
-    quartile = ability_quartile(pop.ability[lf])
-    employed = v.employed[lf]
-    rate = [_share(np.count_nonzero(employed[quartile == q]), np.count_nonzero(quartile == q))
+    lf, quartile = _IN_LABOUR_FORCE, STATES.ability_quartile
+    employed = lf & STATES.employed
+    rate = [_share(v.count(employed & (quartile == q)), v.count(lf & (quartile == q)))
             for q in (3, 0)]  # fmt: skip
     return _share(rate[0], rate[1]) if rate[1] == rate[1] else float("nan")
 
