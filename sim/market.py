@@ -111,11 +111,23 @@ def scores(
     employer: np.ndarray,
     signal: np.ndarray,
     month: int,
+    experience: np.ndarray | None = None,
 ) -> np.ndarray:
     """Ranking score of each application: what the employer observes, weighted its own way.
 
     The terms, summed in this order: the skill signal, the degree, experience, an MC (as the
     employer weighs it), the credit-bearing bonus, a GenAI MC and the discipline match.
+
+    Args:
+        pop: The population.
+        emp: The employers.
+        p: Parameters in force.
+        person: Population row of each applicant.
+        employer: Employer of each application.
+        signal: Skill signal the employer observes, per application.
+        month: The current month.
+        experience: Months of work experience of each applicant, when the caller has them
+            (otherwise read from ``pop``).
     """
     worth = wages.learned_worth(emp, p)
     mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
@@ -125,7 +137,9 @@ def scores(
         emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
     )
     score = signal + p["employers.degree_weight"] * (pop.status[person] == GRADUATE)
-    score += exp_w * (pop.experience(month, person) / 12.0)
+    if experience is None:
+        experience = pop.experience(month, person)
+    score += exp_w * (experience / 12.0)
     score += mc_w[employer] * pop.has_mc[person]
     score += p["employers.credit_bearing_score_bonus"] * pop.has_cb[person]
     score += (genai_w * worth[:, 1])[employer] * pop.has_genai[person]
@@ -184,7 +198,12 @@ def match(
     person, employer = seekers[who], vacancy_employer[vacancy]
     signal = p["employers.skill_signal_noise"] * rng.standard_normal(who.size)
     signal += pop.skill[person]
-    score = scores(pop, emp, p, person, employer, signal, month)
+    # Unemployed seekers come first and have no current job: their experience is banked.
+    from_employed = np.searchsorted(who, n_unemployed)
+    experience = pop.experience_months[person].astype(np.int32)
+    experience[from_employed:] = pop.experience(month, person[from_employed:])
+    score = scores(pop, emp, p, person, employer, signal, month, experience)
+    salary = wages.offer_salary(emp, p, employer, signal, pop.has_mc[person], pop.has_cb[person])
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
@@ -197,14 +216,12 @@ def match(
     for round_ in range(rounds):
         if app.size == 0:
             break
-        win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
-        o_person, o_employer = person[win], employer[win]
-        o_salary = wages.offer_salary(
-            emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
-        )
+        # Winners in application order: each seeker's offers together, in vacancy order.
+        win = np.sort(app[_best_of_groups(app_vacancy, app_score, n_vac)])
+        o_person, o_employer, o_salary = person[win], employer[win], salary[win]
         # Each person's best offer (ties to the first vacancy), in ascending person order
-        # (ascending seeker is unemployed rows, then on-the-job rows: two ascending runs).
-        best = _best_of_groups(who[win], o_salary, seekers.size)
+        # (seekers are unemployed rows, then on-the-job rows: two ascending runs).
+        best = _best_of_runs(who[win], o_salary)
         best = best[np.argsort(o_person[best], kind="stable")]
         h_person, h_employer, h_salary = o_person[best], o_employer[best], o_salary[best]
         current = pop.employer[h_person]
@@ -238,6 +255,26 @@ def match(
     emp.last_mc_hire[h_employer[has_mc]] = month
     hires = Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
     return MarketRound(n_vac, n_apps, hires)
+
+
+def _best_of_runs(group: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Position of the highest-scoring element of each run of equal ``group`` values.
+
+    Ties go to the earliest position: :func:`_best_of_groups` for groups stored contiguously,
+    with segment reductions instead of scatters.
+    """
+    if group.size == 0:
+        return np.empty(0, dtype=np.int64)
+    new_run = np.empty(group.size, dtype=bool)
+    new_run[0] = True
+    np.not_equal(group[1:], group[:-1], out=new_run[1:])
+    start = np.flatnonzero(new_run)
+    run = np.cumsum(new_run) - 1
+    top = np.flatnonzero(score == np.maximum.reduceat(score, start)[run])
+    first = np.empty(top.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(run[top[1:]], run[top[:-1]], out=first[1:])
+    return top[first]
 
 
 def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.ndarray:
