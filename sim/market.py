@@ -370,9 +370,7 @@ def screened_applications(
     any_apps = apps - own_apps
     any_in_sector = rng.multinomial(any_apps.sum(), sector_vacancies / n_vac)
     received = _uniform_counts(rng, own_apps + any_in_sector, sector_vacancies)
-    read = received.copy()
-    over = np.flatnonzero(received > applicants_screened)
-    read[over] = rng.binomial(received[over], applicants_screened / received[over])
+    read = _screened_counts(rng, received, applicants_screened)
     read_in_sector = np.bincount(vacancy_sector, weights=read, minlength=n_groups).astype(np.int64)
 
     # 3. source[d, e]: screened applications in sector d sent by seekers of discipline e.
@@ -424,14 +422,14 @@ def _uniform_counts(rng: np.random.Generator, totals: np.ndarray, sizes: np.ndar
     Poisson counts of equal mean are multinomial given their sum, so each group is drawn as
     Poisson counts with a mean a little short of ``totals[g] / sizes[g]``, topped up with the
     missing balls thrown one by one; a group whose Poisson sum overshoots (about once in 10^5)
-    is drawn again with ``rng.multinomial``. That costs a Poisson draw per cell instead of a
-    binomial one.
+    is drawn again with ``rng.multinomial``. That costs a Poisson draw per cell (one uniform,
+    see :func:`_draw_from_table`) instead of a binomial one.
     """
     group = np.repeat(np.arange(sizes.size), sizes)
     start = np.cumsum(sizes) - sizes
     short = totals - POISSON_SLACK * (np.sqrt(totals) + 2.0)
     short_mean = np.maximum(short, 0.0) / np.maximum(sizes, 1)
-    counts = rng.poisson(short_mean[group])
+    counts = _poisson(rng, short_mean, group)
     missing = totals - np.bincount(group, weights=counts, minlength=sizes.size).astype(np.int64)
     for g in np.flatnonzero(missing < 0):
         cells = slice(start[g], start[g] + sizes[g])
@@ -440,6 +438,85 @@ def _uniform_counts(rng: np.random.Generator, totals: np.ndarray, sizes: np.ndar
     of = np.repeat(np.arange(sizes.size), missing)
     cell = start[of] + rng.integers(0, sizes[of])
     return counts + np.bincount(cell, minlength=counts.size)
+
+
+def _screened_counts(
+    rng: np.random.Generator, received: np.ndarray, applicants_screened: float
+) -> np.ndarray:
+    """How many applications each vacancy screens: ``Binomial(c, min(1, S / c))`` of its ``c``."""
+    top = int(received.max(initial=0))
+    width = min(top, int(applicants_screened + 12.0 * math.sqrt(applicants_screened) + 30.0)) + 1
+    if (top + 1) * width > TABLE_CELLS:
+        read = received.copy()
+        over = np.flatnonzero(received > applicants_screened)
+        read[over] = rng.binomial(received[over], applicants_screened / received[over])
+        return read
+    # One row per count c = 0 .. top; values past the width are below 1e-20 in all of them.
+    c, k = np.arange(top + 1)[:, None], np.arange(width)
+    p = np.minimum(1.0, applicants_screened / np.maximum(c, 1))
+    log_fact = _log_factorials(top)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = log_fact[c] - log_fact[k] - log_fact[np.maximum(c - k, 0)]
+        log_pmf += k * np.log(p) + (c - k) * np.log1p(-p)
+    pmf = np.where(k <= c, np.exp(log_pmf), 0.0)
+    read_all = c[:, 0] <= applicants_screened
+    pmf[read_all] = k == c[read_all]
+    return _draw_from_table(rng, pmf, received)
+
+
+def _poisson(rng: np.random.Generator, mean: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Poisson variates of mean ``mean[row]`` (a few distinct means, many variates)."""
+    top = float(mean.max(initial=0.0))
+    width = int(top + 12.0 * math.sqrt(top) + 30.0)
+    if mean.size * width > TABLE_CELLS:
+        return rng.poisson(mean[row])
+    # Values past the width are below 1e-20 for every mean.
+    k = np.arange(width)
+    positive = mean > 0
+    log_mean = np.log(np.where(positive, mean, 1.0))[:, None]
+    pmf = np.where(
+        positive[:, None], np.exp(k * log_mean - mean[:, None] - _log_factorials(width - 1)), k == 0
+    )
+    return _draw_from_table(rng, pmf, row)
+
+
+def _log_factorials(top: int) -> np.ndarray:
+    """``log(k!)`` for ``k = 0 .. top``."""
+    return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, top + 1)))])
+
+
+TABLE_CELLS = 1 << 18
+"""Largest probability table :func:`_draw_from_table` is used with (numpy's samplers beyond)."""
+
+
+def _draw_from_table(rng: np.random.Generator, pmf: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """One variate per element of ``row``: the value ``k`` with probability ``pmf[row, k]``.
+
+    Numpy draws each Poisson or binomial variate with its own rejection or inversion loop, tens
+    of nanoseconds apiece. Here the variates come from a few small distributions (the rows), so
+    each is one uniform ``u`` inverted in its row's cumulative table: the value is the first
+    ``k`` whose cumulative probability exceeds ``u``, exactly as likely as ``pmf`` says (to the
+    rounding of the table). A guide (for each ``1 / bins`` of probability, the smallest value a
+    uniform there can give) finds a start, and whole-array passes step the few variates that
+    need it. The last value of a row also takes any mass past the table.
+    """
+    n_rows, width = pmf.shape
+    cdf = np.cumsum(pmf, axis=1)
+    cdf[:, -1] = np.inf
+    bins = 1 << (width - 1).bit_length()  # a power of two: cdf * bins is exact
+    # guide[r, i] = #{k : cdf[r, k] <= i / bins}: the count of values with ceil(cdf * bins) <= i.
+    cell = np.minimum(np.ceil(cdf * bins), bins).astype(np.int64)
+    cell += np.arange(n_rows)[:, None] * (bins + 1)
+    guide = np.bincount(cell.ravel(), minlength=n_rows * (bins + 1)).reshape(n_rows, bins + 1)
+    guide = np.cumsum(guide, axis=1)[:, :bins]
+    u = rng.random(row.size)
+    value = guide[row, (u * bins).astype(np.int64)]
+    flat, base = cdf.ravel(), row * width
+    step = np.arange(row.size)
+    while step.size:
+        step = step[flat[base[step] + value[step]] <= u[step]]
+        value[step] += 1
+    return value
 
 
 def _distinct_uniform(rng: np.random.Generator, n: int, k: int) -> np.ndarray:

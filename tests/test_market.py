@@ -206,3 +206,45 @@ def test_uniform_counts_are_multinomial(slack: float, monkeypatch: pytest.Monkey
     var = counts.var(axis=0)
     expected_var = n * p * (1 - p)
     assert np.allclose(var, expected_var, rtol=0.1, atol=1e-9)
+
+
+def _histogram_z(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest |z| between the value frequencies of two samples of the same size."""
+    top = int(max(a.max(), b.max())) + 1
+    fa, fb = np.bincount(a, minlength=top) / a.size, np.bincount(b, minlength=top) / b.size
+    se = np.sqrt((fa * (1 - fa) + fb * (1 - fb)) / a.size)
+    return float(np.max(np.abs(fa - fb) / np.where(se > 0, se, 1.0)))
+
+
+def test_draw_from_table_follows_each_rows_probabilities() -> None:
+    pmf = np.array([[0.5, 0.0, 0.25, 0.25], [0.0, 0.0, 0.0, 1.0], [0.1, 0.2, 0.3, 0.4]])
+    row = np.repeat(np.arange(3), 40_000)
+    value = market._draw_from_table(np.random.default_rng(2), pmf, row)
+    for r in range(3):
+        freq = np.bincount(value[row == r], minlength=4) / 40_000
+        se = np.sqrt(pmf[r] * (1 - pmf[r]) / 40_000)
+        assert np.all(np.abs(freq - pmf[r]) <= 5 * se)
+
+
+@pytest.mark.parametrize("screened", [1.0, 4.0, 2.5])
+def test_screened_counts_are_binomial(screened: float) -> None:
+    received = np.tile(np.array([0, 1, 2, 3, 5, 9, 30, 80]), 20_000)
+    rng = np.random.default_rng(4)
+    read = market._screened_counts(rng, received, screened)
+    expected = np.where(
+        received > screened,
+        rng.binomial(received, np.minimum(1.0, screened / np.maximum(received, 1))),
+        received,
+    )
+    for c in np.unique(received):
+        assert _histogram_z(read[received == c], expected[received == c]) < 5, c
+
+
+def test_poisson_by_table_matches_numpy() -> None:
+    mean = np.array([0.0, 0.7, 28.0, 300.0])
+    row = np.repeat(np.arange(mean.size), 30_000)
+    rng = np.random.default_rng(8)
+    value = market._poisson(rng, mean, row)
+    expected = rng.poisson(mean[row])
+    for r in range(mean.size):
+        assert _histogram_z(value[row == r], expected[row == r]) < 5, mean[r]
