@@ -95,12 +95,18 @@ def post_vacancies(
     (about ``(1 - m) / (r * m)`` months of open positions) and drains once it ends.
     """
     share = p["employers.vacancy_multiplier"]
+    # Binomial draws only where there is something to draw: numpy draws nothing for n = 0, so
+    # the stream is the same as one draw over every employer, at a fraction of the cost.
     missing = np.maximum(emp.base_positions - emp.positions, 0)
-    emp.positions += rng.binomial(missing, p["employers.position_recovery_rate"] * share)
+    some = np.flatnonzero(missing)
+    emp.positions[some] += rng.binomial(
+        missing[some], p["employers.position_recovery_rate"] * share
+    )
     open_ = np.maximum(emp.positions - emp.filled, 0)
-    posted = rng.binomial(open_, share)
-    emp.positions -= open_ - posted
-    return np.repeat(np.arange(emp.positions.size), posted)
+    some = np.flatnonzero(open_)
+    posted = rng.binomial(open_[some], share)
+    emp.positions[some] -= open_[some] - posted
+    return np.repeat(some, posted)
 
 
 def scores(

@@ -9,6 +9,8 @@ vacancy and per seeker, and the covariances between vacancies.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -248,3 +250,43 @@ def test_poisson_by_table_matches_numpy() -> None:
     expected = rng.poisson(mean[row])
     for r in range(mean.size):
         assert _histogram_z(value[row == r], expected[row == r]) < 5, mean[r]
+
+
+def _post_vacancies_reference(emp, p, rng: np.random.Generator) -> np.ndarray:
+    """One binomial draw per employer, as the market first did it."""
+    share = p["employers.vacancy_multiplier"]
+    missing = np.maximum(emp.base_positions - emp.positions, 0)
+    emp.positions += rng.binomial(missing, p["employers.position_recovery_rate"] * share)
+    open_ = np.maximum(emp.positions - emp.filled, 0)
+    posted = rng.binomial(open_, share)
+    emp.positions -= open_ - posted
+    return np.repeat(np.arange(emp.positions.size), posted)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    share=st.sampled_from([1.0, 0.6, 0.2]),
+    recovery=st.sampled_from([0.0, 0.3, 1.0]),
+)
+def test_post_vacancies_draws_as_one_binomial_per_employer(
+    seed: int, share: float, recovery: float
+) -> None:
+    """Drawing only where there is something to draw leaves the stream exactly as it was."""
+    setup = np.random.default_rng(seed)
+    base = setup.integers(0, 5, 300)
+    positions = base - setup.integers(0, 3, 300) * (setup.random(300) < 0.3)
+    positions = np.maximum(positions, 0)
+    filled = np.minimum(positions, setup.integers(0, 5, 300))
+    p = {"employers.vacancy_multiplier": share, "employers.position_recovery_rate": recovery}
+    tables = [
+        SimpleNamespace(base_positions=base.copy(), positions=positions.copy(), filled=filled)
+        for _ in range(2)
+    ]
+    rngs = [np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)]
+    for _ in range(3):
+        posted = market.post_vacancies(tables[0], p, rngs[0])
+        expected = _post_vacancies_reference(tables[1], p, rngs[1])
+        assert np.array_equal(posted, expected)
+        assert np.array_equal(tables[0].positions, tables[1].positions)
+    assert rngs[0].random() == rngs[1].random()
