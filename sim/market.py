@@ -5,6 +5,11 @@ end at the separation rate, employers post vacancies for open positions, job see
 vacancy offers its job to its best-scoring applicant, and each applicant accepts the best offer.
 A worker holds at most one job and a vacancy is filled at most once, by construction: winners are
 the first row of each vacancy's group and acceptances the first row of each person's group.
+
+Employers read only a few of the applications each vacancy receives, so only those are drawn
+(:func:`screened_applications`), from counts, with the law of sending every application and
+screening a random subset; rare per-person events (separations, on-the-job search) are drawn
+sparsely (:mod:`sim.sampling`).
 """
 
 from __future__ import annotations
