@@ -228,7 +228,7 @@ def match(
         if app.size == 0:
             break
         # Winners in application order: each seeker's offers together, in vacancy order.
-        win = np.sort(app[_best_of_groups(app_vacancy, app_score, n_vac)])
+        win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
         o_person, o_employer, o_salary = person[win], employer[win], salary[win]
         # Each person's best offer (ties to the first vacancy), in ascending person order
         # (seekers are unemployed rows, then on-the-job rows: two ascending runs).
@@ -289,9 +289,9 @@ def _best_of_runs(group: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 
 def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.ndarray:
-    """Position of the highest-scoring element of each group, in ascending group order.
+    """Positions of the highest-scoring element of each group, ascending.
 
-    Ties go to the earliest position, so this is exactly the first row of each group after a
+    Ties go to the earliest position, so these are exactly the first rows of the groups after a
     stable sort by ``(group, -score)``, without the sort: two scatter passes (a maximum, then a
     minimum among the positions reaching it), linear in the number of elements.
     """
@@ -300,7 +300,7 @@ def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.n
     top = np.flatnonzero(score == best[group])
     first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, group[top], top)
-    return first[first != np.iinfo(np.int64).max]
+    return top[first[group[top]] == top]
 
 
 def screened_applications(

@@ -290,3 +290,25 @@ def test_post_vacancies_draws_as_one_binomial_per_employer(
         assert np.array_equal(posted, expected)
         assert np.array_equal(tables[0].positions, tables[1].positions)
     assert rngs[0].random() == rngs[1].random()
+
+
+def _first_of_groups_reference(group: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """First row of each group after a stable sort by (group, -score), as ascending positions."""
+    order = np.lexsort((-score, group))
+    head = np.concatenate(([True], group[order][1:] != group[order][:-1])) if group.size else []
+    return np.sort(order[np.asarray(head, dtype=bool)])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.tuples(st.integers(0, 6), st.integers(-3, 3)), max_size=60),
+)
+def test_best_of_groups_and_runs_pick_the_first_top_scorer(values: list[tuple[int, int]]) -> None:
+    group = np.array([g for g, _ in values], dtype=np.int64)
+    score = np.array([s for _, s in values], dtype=np.float64)  # small integers: many ties
+    expected = _first_of_groups_reference(group, score)
+    assert np.array_equal(market._best_of_groups(group, score, 7), expected)
+    # Stored contiguously (sorted by group, stably), the groups are runs.
+    order = np.argsort(group, kind="stable")
+    runs = market._best_of_runs(group[order], score[order])
+    assert np.array_equal(np.sort(order[runs]), expected)
