@@ -395,14 +395,17 @@ def screened_applications(
 
     # 4. The screened applications of each discipline, and their seekers.
     picks = source.sum(axis=0)
-    number = np.concatenate([_distinct_uniform(rng, apps[e], picks[e]) for e in range(n_groups)])
-    of = np.repeat(np.arange(n_groups), picks)
-    from_unemployed = number < unemployed_apps[of]
-    position = np.where(
-        from_unemployed,
-        unemployed_start[of] + number // per_seeker,
-        on_the_job_start[of] + number - unemployed_apps[of],
-    )
+    positions = []  # in by_discipline
+    for e in range(n_groups):
+        number = _distinct_uniform(rng, apps[e], picks[e])
+        positions.append(
+            np.where(
+                number < unemployed_apps[e],
+                unemployed_start[e] + number // per_seeker,
+                on_the_job_start[e] - unemployed_apps[e] + number,
+            )
+        )
+    position = np.concatenate(positions)
 
     # 5. Pair them with the screened slots: each sector's slots (one per screened application of
     # its vacancies) are shuffled and cut into one run per source discipline; a discipline's
