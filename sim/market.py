@@ -410,19 +410,22 @@ def screened_applications(
     # 5. Pair them with the screened slots: each sector's slots (one per screened application of
     # its vacancies) are shuffled and cut into one run per source discipline; a discipline's
     # applications, in their random order, fill its runs sector by sector.
-    slot_vacancy = np.repeat(np.arange(n_vac, dtype=np.int64), read)
+    slot_vacancy = np.repeat(np.arange(n_vac, dtype=np.int32), read)
     sector_end = np.cumsum(read_in_sector)
     for start, stop in zip(sector_end - read_in_sector, sector_end, strict=True):
         rng.shuffle(slot_vacancy[start:stop])
-    run = source.ravel()  # sector-major, as the slots
-    by_source = source.T.ravel()  # discipline-major, as the applications
-    run_in_apps = (np.cumsum(by_source) - by_source).reshape(n_groups, n_groups).T.ravel()
-    run_in_slots = np.cumsum(run) - run
-    index = np.repeat(run_in_apps - run_in_slots, run) + np.arange(run.sum())
-    key = by_discipline[position[index]] * n_vac + slot_vacancy
+    # Run (d, e), for sector d's slots and discipline e's applications, in ``position``.
+    run_end = np.cumsum(source, axis=0) + (np.cumsum(picks) - picks)
+    run_start = run_end - source
+    runs = [
+        position[run_start[d, e] : run_end[d, e]] for d in range(n_groups) for e in range(n_groups)
+    ]
+    seeker = by_discipline[np.concatenate(runs)]
+    # Sorted by seeker, then vacancy: both packed in one int64.
+    shift = int(n_vac).bit_length()
+    key = (seeker << shift) | slot_vacancy
     key.sort()
-    seeker = key // n_vac
-    return key - seeker * n_vac, seeker
+    return key & ((1 << shift) - 1), key >> shift
 
 
 POISSON_SLACK = 4.0
