@@ -341,8 +341,9 @@ def screened_applications(
        one per on-the-job seeker, so each number maps to its seeker; a seeker can appear twice
        at one vacancy, as when two of its applications land there.
     5. Which screened application fills which screened slot of a sector is a uniformly random
-       pairing: the source of each slot is shuffled within the sector, and each source's
-       applications (in random order) fill its slots.
+       pairing: each sector's slots (``m_v`` per vacancy) are shuffled and cut into one run per
+       source discipline, and each discipline's applications, in their random order, fill its
+       runs sector by sector.
 
     Args:
         rng: The market's random stream.
