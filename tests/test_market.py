@@ -228,8 +228,13 @@ def test_draw_from_table_follows_each_rows_probabilities() -> None:
         assert np.all(np.abs(freq - pmf[r]) <= 5 * se)
 
 
+@pytest.mark.parametrize("table_cells", [market.TABLE_CELLS, 0])
 @pytest.mark.parametrize("screened", [1.0, 4.0, 2.5])
-def test_screened_counts_are_binomial(screened: float) -> None:
+def test_screened_counts_are_binomial(
+    screened: float, table_cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By table, and by numpy's sampler when the table would be too large (table_cells=0)."""
+    monkeypatch.setattr(market, "TABLE_CELLS", table_cells)
     received = np.tile(np.array([0, 1, 2, 3, 5, 9, 30, 80]), 20_000)
     rng = np.random.default_rng(4)
     read = market._screened_counts(rng, received, screened)
@@ -242,7 +247,9 @@ def test_screened_counts_are_binomial(screened: float) -> None:
         assert _histogram_z(read[received == c], expected[received == c]) < 5, c
 
 
-def test_poisson_by_table_matches_numpy() -> None:
+@pytest.mark.parametrize("table_cells", [market.TABLE_CELLS, 0])
+def test_poisson_by_table_matches_numpy(table_cells: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(market, "TABLE_CELLS", table_cells)
     mean = np.array([0.0, 0.7, 28.0, 300.0])
     row = np.repeat(np.arange(mean.size), 30_000)
     rng = np.random.default_rng(8)
