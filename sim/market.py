@@ -5,10 +5,16 @@ end at the separation rate, employers post vacancies for open positions, job see
 vacancy offers its job to its best-scoring applicant, and each applicant accepts the best offer.
 A worker holds at most one job and a vacancy is filled at most once, by construction: winners are
 the first row of each vacancy's group and acceptances the first row of each person's group.
+
+Employers read only a few of the applications each vacancy receives, so only those are drawn
+(:func:`screened_applications`), from counts, with the law of sending every application and
+screening a random subset; rare per-person events (separations, on-the-job search) are drawn
+sparsely (:mod:`sim.sampling`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,6 +24,7 @@ from sim import wages
 from sim.agents import EmployerTable
 from sim.params import DISCIPLINES, Value
 from sim.population import GRADUATE, NEVER, NO_EMPLOYER, Population, reset_rows
+from sim.sampling import bernoulli_positions
 from sim.wages import Hires
 
 EXPERIENCE_CAP = np.iinfo(np.int16).max
@@ -68,9 +75,15 @@ def separate(
     month: int,
     rng: np.random.Generator,
 ) -> int:
-    """End jobs at the monthly separation rate. Returns how many jobs ended."""
-    employed = np.flatnonzero(pop.employer != NO_EMPLOYER)
-    leaving = employed[rng.random(employed.size) < p["employers.separation_rate"]]
+    """End jobs at the monthly separation rate. Returns how many jobs ended.
+
+    Each employed person's job ends independently with ``employers.separation_rate``; the rows
+    are drawn sparsely (:func:`sim.sampling.bernoulli_positions`), so the draws scale with the
+    number leaving rather than with the population.
+    """
+    # Each employed row leaves with the rate: select from all rows sparsely, keep the employed.
+    drawn = bernoulli_positions(rng, pop.employer.size, p["employers.separation_rate"])
+    leaving = drawn[pop.employer[drawn] != NO_EMPLOYER]
     end_jobs(pop, emp, leaving, month)
     pop.unemployed_since[leaving] = month
     return int(leaving.size)
@@ -87,12 +100,18 @@ def post_vacancies(
     (about ``(1 - m) / (r * m)`` months of open positions) and drains once it ends.
     """
     share = p["employers.vacancy_multiplier"]
+    # Binomial draws only where there is something to draw: numpy draws nothing for n = 0, so
+    # the stream is the same as one draw over every employer, at a fraction of the cost.
     missing = np.maximum(emp.base_positions - emp.positions, 0)
-    emp.positions += rng.binomial(missing, p["employers.position_recovery_rate"] * share)
+    some = np.flatnonzero(missing)
+    emp.positions[some] += rng.binomial(
+        missing[some], p["employers.position_recovery_rate"] * share
+    )
     open_ = np.maximum(emp.positions - emp.filled, 0)
-    posted = rng.binomial(open_, share)
-    emp.positions -= open_ - posted
-    return np.repeat(np.arange(emp.positions.size), posted)
+    some = np.flatnonzero(open_)
+    posted = rng.binomial(open_[some], share)
+    emp.positions[some] -= open_[some] - posted
+    return np.repeat(some, posted)
 
 
 def scores(
@@ -103,69 +122,42 @@ def scores(
     employer: np.ndarray,
     signal: np.ndarray,
     month: int,
+    experience: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Ranking score of each application: what the employer observes, weighted its own way."""
-    terms = _ScoreTerms.of(pop, emp, p, person, month)
-    return terms.score(np.arange(person.size), employer, signal, pop.discipline[person])
+    """Ranking score of each application: what the employer observes, weighted its own way.
 
+    The terms, summed in this order: the skill signal, the degree, experience, an MC (as the
+    employer weighs it), the credit-bearing bonus, a GenAI MC and the discipline match.
 
-@dataclass(frozen=True)
-class _ScoreTerms:
-    """What :func:`scores` sums, read once: per seeker (``s_*``) and per employer (``e_*``)."""
-
-    s_degree: np.ndarray
-    s_experience: np.ndarray
-    s_mc: np.ndarray
-    s_cb: np.ndarray
-    s_genai: np.ndarray
-    e_mc: np.ndarray
-    e_genai: np.ndarray
-    e_sector: np.ndarray
-    discipline_weight: float
-
-    @classmethod
-    def of(
-        cls,
-        pop: Population,
-        emp: EmployerTable,
-        p: Mapping[str, Value],
-        seekers: np.ndarray,
-        month: int,
-    ) -> _ScoreTerms:
-        worth = wages.learned_worth(emp, p)
-        mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
-        mc_w = mc_w * (emp.mc_positive_draw < p["employers.mc_positive_share"]) * worth[:, 0]
-        exp_w = p["employers.experience_weight"]
-        genai_w = p["employers.genai_score_weight"] + np.where(
-            emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
-        )
-        return cls(
-            s_degree=p["employers.degree_weight"] * (pop.status[seekers] == GRADUATE),
-            s_experience=exp_w * (pop.experience(month, seekers) / 12.0),
-            s_mc=pop.has_mc[seekers],
-            s_cb=p["employers.credit_bearing_score_bonus"] * pop.has_cb[seekers],
-            s_genai=pop.has_genai[seekers],
-            e_mc=mc_w,
-            e_genai=genai_w * worth[:, 1],
-            e_sector=emp.sector,
-            discipline_weight=p["employers.discipline_match_weight"],
-        )
-
-    def score(
-        self, who: np.ndarray, employer: np.ndarray, signal: np.ndarray, discipline: np.ndarray
-    ) -> np.ndarray:
-        """Scores of applications by seekers ``who`` to ``employer`` (term by term, in order)."""
-        score = signal + self.s_degree[who]
-        score += self.s_experience[who]
-        score += self.e_mc[employer] * self.s_mc[who]
-        score += self.s_cb[who]
-        score += self.e_genai[employer] * self.s_genai[who]
-        score += self.discipline_weight * (discipline == self.e_sector[employer])
-        return score
-
-
-CHUNK = 1 << 15
-"""Applications processed together: per-chunk temporaries stay in the CPU cache."""
+    Args:
+        pop: The population.
+        emp: The employers.
+        p: Parameters in force.
+        person: Population row of each applicant.
+        employer: Employer of each application.
+        signal: Skill signal the employer observes, per application.
+        month: The current month.
+        experience: Months of work experience of each applicant, when the caller has them
+            (otherwise read from ``pop``).
+    """
+    worth = wages.learned_worth(emp, p)
+    mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
+    mc_w = mc_w * (emp.mc_positive_draw < p["employers.mc_positive_share"]) * worth[:, 0]
+    exp_w = p["employers.experience_weight"]
+    genai_w = p["employers.genai_score_weight"] + np.where(
+        emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
+    )
+    score = signal + p["employers.degree_weight"] * (pop.status[person] == GRADUATE)
+    if experience is None:
+        experience = pop.experience(month, person)
+    score += exp_w * (experience / 12.0)
+    score += mc_w[employer] * pop.has_mc[person]
+    score += p["employers.credit_bearing_score_bonus"] * pop.has_cb[person]
+    score += (genai_w * worth[:, 1])[employer] * pop.has_genai[person]
+    score += p["employers.discipline_match_weight"] * (
+        pop.discipline[person] == emp.sector[employer]
+    )
+    return score
 
 
 def match(
@@ -176,23 +168,26 @@ def match(
     month: int,
     rng: np.random.Generator,
 ) -> MarketRound:
-    """Run one matching round and apply its hires."""
-    has_job = pop.employer != NO_EMPLOYER
-    employed_rows = np.flatnonzero(has_job)
-    seekers_unemployed = np.flatnonzero((pop.status >= GRADUATE) & ~has_job)
-    u_otj = rng.random(employed_rows.size)
+    """Run one matching round and apply its hires.
+
+    Seekers are the unemployed people of the market, who send ``market.applications_per_seeker``
+    applications each, and employed people searching on the job (each independently with
+    ``market.on_the_job_search_prob``), who send one. Which applications reach which vacancy and
+    which of them its employer screens is drawn by :func:`screened_applications`; only the
+    screened ones are scored.
+    """
     n_vac = vacancy_employer.size
     if n_vac == 0:
         return MarketRound(0, 0, Hires.none())
-    on_the_job = employed_rows[u_otj < p["market.on_the_job_search_prob"]]
-    per_seeker = int(p["market.applications_per_seeker"])
-    # Each application is sent by seekers[who]; person-level fields are read once per seeker.
+    has_job = pop.employer != NO_EMPLOYER
+    seekers_unemployed = np.flatnonzero((pop.status >= GRADUATE) & ~has_job)
+    # On-the-job search: rows drawn sparsely with the probability, the employed ones kept.
+    drawn = bernoulli_positions(rng, has_job.size, p["market.on_the_job_search_prob"])
+    on_the_job = drawn[np.flatnonzero(has_job[drawn])]
     seekers = np.concatenate([seekers_unemployed, on_the_job])
     n_unemployed = seekers_unemployed.size
-    who = np.concatenate(
-        [np.repeat(np.arange(n_unemployed), per_seeker), np.arange(n_unemployed, seekers.size)]
-    )
-    n_apps = who.size
+    per_seeker = int(p["market.applications_per_seeker"])
+    n_apps = per_seeker * n_unemployed + on_the_job.size
     if n_apps == 0:
         return MarketRound(n_vac, 0, Hires.none())
 
@@ -200,64 +195,45 @@ def match(
     sector_of_vac = emp.sector[vacancy_employer]
     order = np.argsort(sector_of_vac, kind="stable")
     vacancy_employer = vacancy_employer[order]
-    counts = np.bincount(sector_of_vac, minlength=len(DISCIPLINES))
-    starts = np.cumsum(counts) - counts
-    u = rng.random((2, n_apps))
-
-    # Each application's vacancy, a chunk at a time.
-    # Case 0: any vacancy; case 1 + d: a vacancy of sector d. Pick = offset + floor(u * size).
-    size = np.concatenate([[n_vac], counts]).astype(np.float64)
-    offset = np.concatenate([[0], starts])
-    has_vacancy = counts > 0
-    own_share = p["market.own_sector_share"]
-    s_discipline = pop.discipline[seekers]
-    vacancy = np.empty(n_apps, dtype=np.int64)
-    for lo in range(0, n_apps, CHUNK):
-        part = slice(lo, lo + CHUNK)
-        disc = s_discipline[who[part]]
-        own = (u[0, part] < own_share) & has_vacancy[disc]
-        case = own.view(np.int8) * (disc + 1)
-        v = (u[1, part] * size[case]).astype(np.int64)
-        v += offset[case]
-        np.minimum(v, n_vac - 1, out=v)
-        vacancy[part] = v
-
-    # Screening: each vacancy's employer reads a random subset of its applications, about
-    # employers.applicants_screened of them, so the best applicant in the whole market does not
-    # win every vacancy they applied to.
-    screened = rng.random(n_apps) * np.bincount(vacancy, minlength=n_vac)[vacancy]
-    screened = np.flatnonzero(screened < p["employers.applicants_screened"])
-
-    # The screened applications' employer, skill signal and score (the others are never read).
-    # From here on, applications are indexed by position among the screened ones.
-    who, vacancy = who[screened], vacancy[screened]
-    employer = vacancy_employer[vacancy]
-    signal = p["employers.skill_signal_noise"] * rng.standard_normal(screened.size)
-    signal += pop.skill[seekers][who]
-    terms = _ScoreTerms.of(pop, emp, p, seekers, month)
-    score = terms.score(who, employer, signal, s_discipline[who])
+    # The screened applications, by position among them: application i is by seekers[who[i]]
+    # to vacancy[i], in seeker order (as they were sent). The others are never read.
+    vacancy, who = screened_applications(
+        rng,
+        pop.discipline[seekers],
+        n_unemployed,
+        per_seeker,
+        sector_of_vac[order],
+        p["market.own_sector_share"],
+        p["employers.applicants_screened"],
+    )
+    person, employer = seekers[who], vacancy_employer[vacancy]
+    signal = p["employers.skill_signal_noise"] * rng.standard_normal(who.size)
+    signal += pop.skill[person]
+    # Unemployed seekers come first and have no current job: their experience is banked.
+    from_employed = np.searchsorted(who, n_unemployed)
+    experience = pop.experience_months[person].astype(np.int32)
+    experience[from_employed:] = pop.experience(month, person[from_employed:])
+    score = scores(pop, emp, p, person, employer, signal, month, experience)
+    salary = wages.offer_salary(emp, p, employer, signal, pop.has_mc[person], pop.has_cb[person])
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
     # whose offer was declined go to their runner-up in the next round.
     hired_person, hired_employer, hired_salary = [], [], []
     offered = np.zeros(seekers.size, dtype=bool)
-    # Rank of each seeker by population row (both parts of ``seekers`` are ascending runs).
-    rank = np.empty(seekers.size, dtype=np.int64)
-    rank[np.argsort(seekers, kind="stable")] = np.arange(seekers.size)
     # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
     app, app_vacancy, app_score, app_who = np.arange(who.size), vacancy, score, who
     rounds = int(p["market.offer_rounds"])
     for round_ in range(rounds):
         if app.size == 0:
             break
+        # Winners in application order: each seeker's offers together, in vacancy order.
         win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
-        o_person, o_employer = seekers[who[win]], employer[win]
-        o_salary = wages.offer_salary(
-            emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person]
-        )
-        # Each person's best offer (ties to the first vacancy), in ascending person order.
-        best = _best_of_groups(rank[who[win]], o_salary, seekers.size)
+        o_person, o_employer, o_salary = person[win], employer[win], salary[win]
+        # Each person's best offer (ties to the first vacancy), in ascending person order
+        # (seekers are unemployed rows, then on-the-job rows: two ascending runs).
+        best = _best_of_runs(who[win], o_salary)
+        best = best[np.argsort(o_person[best], kind="stable")]
         h_person, h_employer, h_salary = o_person[best], o_employer[best], o_salary[best]
         current = pop.employer[h_person]
         better = h_salary > pop.salary[h_person] * (1.0 + p["market.job_switch_threshold"])
@@ -292,10 +268,30 @@ def match(
     return MarketRound(n_vac, n_apps, hires)
 
 
-def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.ndarray:
-    """Position of the highest-scoring element of each group, in ascending group order.
+def _best_of_runs(group: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Position of the highest-scoring element of each run of equal ``group`` values.
 
-    Ties go to the earliest position, so this is exactly the first row of each group after a
+    Ties go to the earliest position: :func:`_best_of_groups` for groups stored contiguously,
+    with segment reductions instead of scatters.
+    """
+    if group.size == 0:
+        return np.empty(0, dtype=np.int64)
+    new_run = np.empty(group.size, dtype=bool)
+    new_run[0] = True
+    np.not_equal(group[1:], group[:-1], out=new_run[1:])
+    start = np.flatnonzero(new_run)
+    run = np.cumsum(new_run) - 1
+    top = np.flatnonzero(score == np.maximum.reduceat(score, start)[run])
+    first = np.empty(top.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(run[top[1:]], run[top[:-1]], out=first[1:])
+    return top[first]
+
+
+def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.ndarray:
+    """Positions of the highest-scoring element of each group, ascending.
+
+    Ties go to the earliest position, so these are exactly the first rows of the groups after a
     stable sort by ``(group, -score)``, without the sort: two scatter passes (a maximum, then a
     minimum among the positions reaching it), linear in the number of elements.
     """
@@ -304,4 +300,262 @@ def _best_of_groups(group: np.ndarray, score: np.ndarray, n_groups: int) -> np.n
     top = np.flatnonzero(score == best[group])
     first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, group[top], top)
-    return first[first != np.iinfo(np.int64).max]
+    return top[first[group[top]] == top]
+
+
+def screened_applications(
+    rng: np.random.Generator,
+    discipline: np.ndarray,
+    n_unemployed: int,
+    per_seeker: int,
+    vacancy_sector: np.ndarray,
+    own_sector_share: float,
+    applicants_screened: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The applications that employers screen, drawn without drawing the others.
+
+    The market's law: seekers ``0 .. n_unemployed - 1`` send ``per_seeker`` applications each and
+    the others one each. Each application independently goes, with probability
+    ``own_sector_share`` (if that sector has vacancies), to a uniformly random vacancy of the
+    sector of the seeker's discipline, and otherwise to a uniformly random vacancy. A vacancy
+    that receives ``c`` applications screens each independently with probability
+    ``min(1, applicants_screened / c)``. Only about ``applicants_screened`` per vacancy are read,
+    a tenth of those sent at baseline, so the screened ones are drawn from counts instead, with
+    the same law:
+
+    1. Seekers of discipline ``d`` send ``A_d`` applications; ``N_d ~ Binomial(A_d, q_d)`` of
+       them go to their own sector (``q_d`` as above), the others to any vacancy. Of the latter,
+       the numbers landing in each sector are multinomial (in proportion to its vacancies).
+    2. Each application landing in sector ``d``, from either source, is at a uniformly random
+       vacancy of ``d``: the numbers ``c_v`` received are multinomial within the sector, and a
+       vacancy screens ``m_v ~ Binomial(c_v, min(1, S / c_v))`` of them.
+    3. Given the counts, which applications are screened is a uniformly random subset of the
+       sector's arrivals (every application being alike). Its split between own-sector and
+       any-vacancy arrivals is hypergeometric, and the any-vacancy ones screened in each sector
+       are disjoint uniform subsets of all any-vacancy applications: sequential multivariate
+       hypergeometric draws over the seekers' disciplines.
+    4. Within discipline ``d``, the own-sector and any-vacancy applications that are screened
+       are disjoint uniform subsets of the ``A_d`` applications (which ones went to their own
+       sector is uniform given ``N_d``): together, ``k_d`` of them drawn without replacement,
+       in random order. Applications are numbered ``per_seeker`` per unemployed seeker, then
+       one per on-the-job seeker, so each number maps to its seeker; a seeker can appear twice
+       at one vacancy, as when two of its applications land there.
+    5. Which screened application fills which screened slot of a sector is a uniformly random
+       pairing: each sector's slots (``m_v`` per vacancy) are shuffled and cut into one run per
+       source discipline, and each discipline's applications, in their random order, fill its
+       runs sector by sector.
+
+    Args:
+        rng: The market's random stream.
+        discipline: Discipline of each seeker (index into :data:`sim.params.DISCIPLINES`).
+        n_unemployed: The first ``n_unemployed`` seekers send ``per_seeker`` applications.
+        per_seeker: Applications each of those sends; every other seeker sends one.
+        vacancy_sector: Sector of each vacancy, in ascending order.
+        own_sector_share: Probability an application goes to the seeker's own sector.
+        applicants_screened: ``S``: applications a vacancy screens on average (when it has more).
+
+    Returns:
+        ``(vacancy, seeker)`` of each screened application, sorted by seeker, then vacancy.
+    """
+    n_groups = len(DISCIPLINES)
+    n_vac = vacancy_sector.size
+    # Discipline d's applications are numbered 0 .. apps[d] - 1: per_seeker for each of its
+    # unemployed seekers, then one for each of its on-the-job seekers (seekers[by_discipline]).
+    unemployed_discipline = discipline[:n_unemployed]
+    on_the_job_discipline = discipline[n_unemployed:]
+    by_discipline = np.concatenate(
+        [
+            np.argsort(unemployed_discipline, kind="stable"),
+            n_unemployed + np.argsort(on_the_job_discipline, kind="stable"),
+        ]
+    )
+    n_unemployed_of = np.bincount(unemployed_discipline, minlength=n_groups)
+    n_on_the_job_of = np.bincount(on_the_job_discipline, minlength=n_groups)
+    unemployed_start = np.cumsum(n_unemployed_of) - n_unemployed_of
+    on_the_job_start = n_unemployed + np.cumsum(n_on_the_job_of) - n_on_the_job_of
+    unemployed_apps = per_seeker * n_unemployed_of
+    apps = unemployed_apps + n_on_the_job_of
+
+    # 1-2. Where applications land and how many each vacancy screens.
+    sector_vacancies = np.bincount(vacancy_sector, minlength=n_groups)
+    own_apps = rng.binomial(apps, own_sector_share * (sector_vacancies > 0))
+    any_apps = apps - own_apps
+    any_in_sector = rng.multinomial(any_apps.sum(), sector_vacancies / n_vac)
+    received = _uniform_counts(rng, own_apps + any_in_sector, sector_vacancies)
+    read = _screened_counts(rng, received, applicants_screened)
+    read_in_sector = np.bincount(vacancy_sector, weights=read, minlength=n_groups).astype(np.int64)
+
+    # 3. source[d, e]: screened applications in sector d sent by seekers of discipline e.
+    read_own = rng.hypergeometric(own_apps, any_in_sector, read_in_sector)
+    source = np.zeros((n_groups, n_groups), dtype=np.int64)
+    any_left = any_apps.copy()
+    for d in range(n_groups):
+        source[d] = rng.multivariate_hypergeometric(any_left, read_in_sector[d] - read_own[d])
+        any_left -= source[d]
+    source[np.arange(n_groups), np.arange(n_groups)] += read_own
+
+    # 4. The screened applications of each discipline, and their seekers.
+    picks = source.sum(axis=0)
+    positions = []  # in by_discipline
+    for e in range(n_groups):
+        number = _distinct_uniform(rng, apps[e], picks[e])
+        positions.append(
+            np.where(
+                number < unemployed_apps[e],
+                unemployed_start[e] + number // per_seeker,
+                on_the_job_start[e] - unemployed_apps[e] + number,
+            )
+        )
+    position = np.concatenate(positions)
+
+    # 5. Pair them with the screened slots: each sector's slots (one per screened application of
+    # its vacancies) are shuffled and cut into one run per source discipline; a discipline's
+    # applications, in their random order, fill its runs sector by sector.
+    slot_vacancy = np.repeat(np.arange(n_vac, dtype=np.int32), read)
+    sector_end = np.cumsum(read_in_sector)
+    for start, stop in zip(sector_end - read_in_sector, sector_end, strict=True):
+        rng.shuffle(slot_vacancy[start:stop])
+    # Run (d, e), for sector d's slots and discipline e's applications, in ``position``.
+    run_end = np.cumsum(source, axis=0) + (np.cumsum(picks) - picks)
+    run_start = run_end - source
+    runs = [
+        position[run_start[d, e] : run_end[d, e]] for d in range(n_groups) for e in range(n_groups)
+    ]
+    seeker = by_discipline[np.concatenate(runs)]
+    # Sorted by seeker, then vacancy: both packed in one int64.
+    shift = int(n_vac).bit_length()
+    key = (seeker << shift) | slot_vacancy
+    key.sort()
+    return key & ((1 << shift) - 1), key >> shift
+
+
+POISSON_SLACK = 4.0
+"""How far below its target a group's Poisson total is aimed, in standard deviations (plus 2)."""
+
+
+def _uniform_counts(rng: np.random.Generator, totals: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Balls thrown uniformly into cells: ``totals[g]`` into the ``sizes[g]`` cells of group ``g``.
+
+    Returns the count of each cell (groups in order), one multinomial per group. Independent
+    Poisson counts of equal mean are multinomial given their sum, so each group is drawn as
+    Poisson counts with a mean a little short of ``totals[g] / sizes[g]``, topped up with the
+    missing balls thrown one by one; a group whose Poisson sum overshoots (about once in 10^5)
+    is drawn again with ``rng.multinomial``. That costs a Poisson draw per cell (one uniform,
+    see :func:`_draw_from_table`) instead of a binomial one.
+    """
+    group = np.repeat(np.arange(sizes.size), sizes)
+    start = np.cumsum(sizes) - sizes
+    short = totals - POISSON_SLACK * (np.sqrt(totals) + 2.0)
+    short_mean = np.maximum(short, 0.0) / np.maximum(sizes, 1)
+    counts = _poisson(rng, short_mean, group)
+    missing = totals - np.bincount(group, weights=counts, minlength=sizes.size).astype(np.int64)
+    for g in np.flatnonzero(missing < 0):
+        cells = slice(start[g], start[g] + sizes[g])
+        counts[cells] = rng.multinomial(totals[g], np.full(sizes[g], 1.0 / sizes[g]))
+        missing[g] = 0
+    of = np.repeat(np.arange(sizes.size), missing)
+    cell = start[of] + rng.integers(0, sizes[of])
+    return counts + np.bincount(cell, minlength=counts.size)
+
+
+def _screened_counts(
+    rng: np.random.Generator, received: np.ndarray, applicants_screened: float
+) -> np.ndarray:
+    """How many applications each vacancy screens: ``Binomial(c, min(1, S / c))`` of its ``c``."""
+    top = int(received.max(initial=0))
+    width = min(top, int(applicants_screened + 12.0 * math.sqrt(applicants_screened) + 30.0)) + 1
+    if (top + 1) * width > TABLE_CELLS:
+        read = received.copy()
+        over = np.flatnonzero(received > applicants_screened)
+        read[over] = rng.binomial(received[over], applicants_screened / received[over])
+        return read
+    # One row per count c = 0 .. top; values past the width are below 1e-20 in all of them.
+    c, k = np.arange(top + 1)[:, None], np.arange(width)
+    p = np.minimum(1.0, applicants_screened / np.maximum(c, 1))
+    log_fact = _log_factorials(top)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = log_fact[c] - log_fact[k] - log_fact[np.maximum(c - k, 0)]
+        log_pmf += k * np.log(p) + (c - k) * np.log1p(-p)
+    pmf = np.where(k <= c, np.exp(log_pmf), 0.0)
+    read_all = c[:, 0] <= applicants_screened
+    pmf[read_all] = k == c[read_all]
+    return _draw_from_table(rng, pmf, received)
+
+
+def _poisson(rng: np.random.Generator, mean: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Poisson variates of mean ``mean[row]`` (a few distinct means, many variates)."""
+    top = float(mean.max(initial=0.0))
+    width = int(top + 12.0 * math.sqrt(top) + 30.0)
+    if mean.size * width > TABLE_CELLS:
+        return rng.poisson(mean[row])
+    # Values past the width are below 1e-20 for every mean.
+    k = np.arange(width)
+    positive = mean > 0
+    log_mean = np.log(np.where(positive, mean, 1.0))[:, None]
+    pmf = np.where(
+        positive[:, None], np.exp(k * log_mean - mean[:, None] - _log_factorials(width - 1)), k == 0
+    )
+    return _draw_from_table(rng, pmf, row)
+
+
+def _log_factorials(top: int) -> np.ndarray:
+    """``log(k!)`` for ``k = 0 .. top``."""
+    return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, top + 1)))])
+
+
+TABLE_CELLS = 1 << 18
+"""Largest probability table :func:`_draw_from_table` is used with (numpy's samplers beyond)."""
+
+
+def _draw_from_table(rng: np.random.Generator, pmf: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """One variate per element of ``row``: the value ``k`` with probability ``pmf[row, k]``.
+
+    Numpy draws each Poisson or binomial variate with its own rejection or inversion loop, tens
+    of nanoseconds apiece. Here the variates come from a few small distributions (the rows), so
+    each is one uniform ``u`` inverted in its row's cumulative table: the value is the first
+    ``k`` whose cumulative probability exceeds ``u``, exactly as likely as ``pmf`` says (to the
+    rounding of the table). A guide (for each ``1 / bins`` of probability, the smallest value a
+    uniform there can give) finds a start, and whole-array passes step the few variates that
+    need it. The last value of a row also takes any mass past the table.
+    """
+    n_rows, width = pmf.shape
+    cdf = np.cumsum(pmf, axis=1)
+    cdf[:, -1] = np.inf
+    bins = 1 << (width - 1).bit_length()  # a power of two: cdf * bins is exact
+    # guide[r, i] = #{k : cdf[r, k] <= i / bins}: the count of values with ceil(cdf * bins) <= i.
+    cell = np.minimum(np.ceil(cdf * bins), bins).astype(np.int64)
+    cell += np.arange(n_rows)[:, None] * (bins + 1)
+    guide = np.bincount(cell.ravel(), minlength=n_rows * (bins + 1)).reshape(n_rows, bins + 1)
+    guide = np.cumsum(guide, axis=1)[:, :bins]
+    u = rng.random(row.size)
+    value = guide[row, (u * bins).astype(np.int64)]
+    flat, base = cdf.ravel(), row * width
+    step = np.arange(row.size)
+    while step.size:
+        step = step[flat[base[step] + value[step]] <= u[step]]
+        value[step] += 1
+    return value
+
+
+def _distinct_uniform(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """``k`` draws from ``range(n)`` without replacement, in random order (int64)."""
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    if 2 * k > n:
+        return rng.permutation(n)[:k]
+    # The distinct values of an i.i.d. uniform stream, in order of first appearance, are draws
+    # without replacement. Draw enough for k of them with overwhelming probability (the
+    # expected number of distinct values in m draws is n(1 - exp(-m/n))); start again with more
+    # on a shortfall. Repeats are found by sorting (value, draw index) packed in one int64.
+    draws = int(-n * math.log1p(-k / n) + 6.0 * math.sqrt(k) + 16.0)
+    while True:
+        value = rng.integers(0, n, draws)
+        shift = draws.bit_length()
+        key = np.sort((value << shift) | np.arange(draws))
+        repeat = (key[1:] >> shift) == (key[:-1] >> shift)
+        first = np.ones(draws, dtype=bool)
+        first[key[1:][repeat] & ((1 << shift) - 1)] = False
+        distinct = value[first]
+        if distinct.size >= k:
+            return distinct[:k]
+        draws *= 2
