@@ -12,8 +12,11 @@ in this invocation:
   consecutive sizes and end to end (1 = linear), and the time ratio of the largest to the smallest
   size.
 * **Mesa reference**: a plain Mesa model of N agents doing a trivial step (one random draw and
-  one attribute update each, ``model.agents.shuffle_do("step")``), in its own subprocess; the
-  ratio is the model's student-steps per second over Mesa's agent-steps per second.
+  one attribute update each, ``model.agents.shuffle_do("step")``), for N equal to each size's
+  number of students (the issue's "same number of agents"), each in its own subprocess; the ratio
+  is the model's student-steps per second over Mesa's agent-steps per second at that N. Mesa's
+  per-agent rate is lower at a million agents than at 100k, so the ``--mesa-agents`` option
+  measures one fixed N for every size instead (the stricter comparison at large sizes).
 * **sweep**: 2 scenarios x 20 seeds at 100k students on every core, through ``sim.runner`` (as
   ``hiresim run`` does, writing the Parquet store) when it is available, else a
   ``ProcessPoolExecutor`` over ``run_scenario``; the JSON records which.
@@ -45,7 +48,7 @@ DEFAULT_OUT = RESULTS / "scale.json"
 FULL = {
     "sizes": (100_000, 300_000, 1_000_000),
     "months": None,  # the scenario's own (120)
-    "mesa_agents": 100_000,
+    "mesa_agents": None,  # each size's own number of students
     "mesa_steps": 5,
     "sweep_scenarios": ("baseline", "full_blueprint"),
     "sweep_seeds": 20,
@@ -55,7 +58,7 @@ FULL = {
 QUICK = {
     "sizes": (10_000, 30_000),
     "months": 60,
-    "mesa_agents": 20_000,
+    "mesa_agents": None,
     "mesa_steps": 3,
     "sweep_scenarios": ("baseline", "full_blueprint"),
     "sweep_seeds": 2,
@@ -284,12 +287,26 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
         f"for {scaling['size_ratio']:.0f}x the students"
     )
 
-    mesa = _in_child(["mesa", str(settings["mesa_agents"]), str(settings["mesa_steps"]), "0"])
-    mesa_rate = mesa["agent_steps_per_second"]
-    ratio = {str(s["students"]): round(s["student_steps_per_second"] / mesa_rate, 1) for s in sizes}
+    fixed = settings["mesa_agents"]
+    steps = str(settings["mesa_steps"])
+    mesa: dict[str, dict[str, object]] = {}
+    ratio: dict[str, float] = {}
+    for s in sizes:
+        agents = int(fixed or s["students"])
+        if str(agents) not in mesa:
+            mesa[str(agents)] = _in_child(["mesa", str(agents), steps, "0"])
+        rate = mesa[str(agents)]["agent_steps_per_second"]
+        ratio[str(s["students"])] = round(s["student_steps_per_second"] / rate, 1)
     print(
-        f"plain Mesa: {mesa['agents']:,} agents x {mesa['steps']} steps, "
-        f"{mesa_rate:,.0f} agent-steps/s; model throughput / Mesa: "
+        f"plain Mesa ({steps} steps of shuffle_do): "
+        + ", ".join(
+            f"{_fmt_size(int(n))} agents {m['agent_steps_per_second']:,} agent-steps/s"
+            for n, m in mesa.items()
+        )
+    )
+    print(
+        "model throughput / Mesa at "
+        + ("the same N: " if not fixed else f"{_fmt_size(int(fixed))} agents: ")
         + ", ".join(f"{_fmt_size(int(k))} {v:.1f}x" for k, v in ratio.items())
     )
 
@@ -362,12 +379,19 @@ def main(argv: list[str] | None = None) -> dict[str, object] | None:
         "--no-groups", action="store_true", help="run without the per-group outcomes table"
     )
     parser.add_argument("--no-sweep", action="store_true", help="skip the multi-seed sweep")
+    parser.add_argument(
+        "--mesa-agents",
+        type=int,
+        help="measure the Mesa reference at this one N for every size (default: each size's N)",
+    )
     args = parser.parse_args(argv)
     settings = dict(QUICK if args.quick else FULL)
     if args.sizes:
         settings["sizes"] = args.sizes
     if args.no_sweep:
         settings["sweep_seeds"] = 0
+    if args.mesa_agents:
+        settings["mesa_agents"] = args.mesa_agents
     result = run(settings, args.seed, groups=not args.no_groups)
     result["settings"]["quick"] = args.quick
     args.out.parent.mkdir(parents=True, exist_ok=True)
