@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# About 90 s on 2 idle cores (~2.1 s of CPU per 20k-student, 120-month run; 2 x 40 runs).
+# About 30 s on 2 idle cores (2 x 40 runs of 20k students, 120 months, plus compare, plots, report).
 # Re-running resumes: finished runs are kept and skipped.
 run: $(STAMP)
 	$(HIRESIM) run baseline full_blueprint --seeds 40 --students 20000 --out outputs/demo

@@ -1,6 +1,6 @@
 """National scale: wall time, throughput and peak memory of one run at 100k, 300k and 1M students.
 
-Run with ``python -m benchmarks.scale`` (or ``make bench``); ``--quick`` is a one-minute version
+Run with ``python -m benchmarks.scale`` (or ``make bench``); ``--quick`` is a few-second version
 with small sizes and few seeds (the test suite runs it). Every figure is measured on this machine
 in this invocation:
 
@@ -369,7 +369,9 @@ def main(argv: list[str] | None = None) -> dict[str, object] | None:
         return None
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a ~1 minute version")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, seconds (run by the tests)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
