@@ -188,5 +188,8 @@ def _factor_above(ability: np.ndarray, selection: float, bound: float) -> np.nda
     """Mask of the rows whose ability factor ``exp(selection * ability)`` exceeds ``bound``."""
     if selection == 0.0:
         return np.zeros(ability.size, dtype=bool)
-    cut = math.log(bound) / selection
+    # Clipped to the float32 range: a tiny selection gives a cut beyond every finite ability,
+    # and comparing float32 abilities with it must not overflow the cast.
+    largest = float(np.finfo(np.float32).max)
+    cut = min(max(math.log(bound) / selection, -largest), largest)
     return ability > cut if selection > 0 else ability < cut
