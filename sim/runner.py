@@ -574,7 +574,14 @@ def find_conflicts(plan: RunPlan, on_disk: _DiskHashes | None = None) -> list[st
         found[name].add(digest)
     problems = []
     for name, digests in found.items():
-        other = sorted(digests - {hashes[name]})
+        versions = sorted(d.removeprefix(_OTHER_VERSION) for d in digests if _is_other(d))
+        if versions:
+            problems.append(
+                f"scenario {name!r}: the folder has runs written by hiresim "
+                f"{', '.join(versions)}, this is hiresim {_running_version()}, whose runs of "
+                "the same seed differ (its random draws changed)"
+            )
+        other = sorted(d for d in digests - {hashes[name]} if not _is_other(d))
         if other:
             problems.append(
                 f"scenario {name!r}: the folder has hash {', '.join(d[:12] for d in other)}, "
@@ -584,19 +591,38 @@ def find_conflicts(plan: RunPlan, on_disk: _DiskHashes | None = None) -> list[st
     return problems
 
 
+_OTHER_VERSION = "written-by-hiresim:"
+
+
+def _running_version() -> str:
+    return store.versions()[store.META_VERSION]
+
+
+def _is_other(digest: str) -> bool:
+    return digest.startswith(_OTHER_VERSION)
+
+
 def disk_hashes(plan: RunPlan) -> _DiskHashes:
-    """The scenario hash in each file of the plan's scenarios, by (scenario, seed, table)."""
+    """The scenario hash in each file of the plan's scenarios, by (scenario, seed, table).
+
+    A file written by another version of hiresim is marked instead (``_OTHER_VERSION`` and its
+    version): versions whose random draws differ give different runs for the same seed, so such
+    a file is never resumed from, and :func:`find_conflicts` names it.
+    """
     names = {s.name for s in plan.scenarios}
+    running = _running_version()
     hashes: _DiskHashes = {}
     for table in store.TABLES:
         for (name, seed), path in store.scan_parts(plan.out, table).items():
             if name not in names:
                 continue
             try:
-                digest = store.read_part_metadata(path).get(store.META_HASH, "")
+                meta = store.read_part_metadata(path)
             except Exception:  # unreadable: treat as missing, the task is redone
                 continue
-            hashes[(name, seed, table)] = digest
+            version = meta.get(store.META_VERSION, running)
+            digest = meta.get(store.META_HASH, "")
+            hashes[(name, seed, table)] = digest if version == running else _OTHER_VERSION + version
     return hashes
 
 

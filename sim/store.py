@@ -53,6 +53,8 @@ ROW_GROUP_ROWS = 65_536
 META_SCENARIO = "hiresim.scenario"
 META_HASH = "hiresim.scenario_hash"
 META_SEED = "hiresim.seed"
+META_VERSION = "hiresim.version"
+"""Key of the hiresim version that wrote a file (one of :func:`versions`)."""
 
 _PARTITION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]*$")
 
@@ -117,7 +119,7 @@ def versions() -> dict[str, str]:
     from sim import __version__
 
     return {
-        "hiresim.version": __version__,
+        META_VERSION: __version__,
         "mesa.version": dist("mesa"),
         "numpy.version": dist("numpy"),
         "pyarrow.version": pa.__version__,

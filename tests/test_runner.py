@@ -300,3 +300,25 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise() -> None:
     silent.task_done(Task("a", 1), 0.1, error="x")
     silent.close()
     assert quiet.getvalue() == ""
+
+
+def test_runs_written_by_another_hiresim_version_are_never_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim
+
+    _fake_model(monkeypatch)
+    written_by = sim.__version__
+    execute(_plan(tmp_path), workers=1, progress=_quiet())
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")}
+    monkeypatch.setattr(sim, "__version__", "9.9.9")
+    plan = _plan(tmp_path)
+    assert runner.completed_tasks(plan) == set()
+    with pytest.raises(runner.DefinitionConflict) as info:
+        execute(plan, workers=1, progress=_quiet())
+    assert len(info.value.problems) == 2  # both scenarios
+    assert f"written by hiresim {written_by}, this is hiresim 9.9.9" in info.value.problems[0]
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")} == before
+    for folder in tmp_path.glob("*/scenario=*"):
+        shutil.rmtree(folder)
+    assert execute(plan, workers=1, progress=_quiet()).exit_code == 0
