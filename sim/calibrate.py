@@ -62,10 +62,12 @@ DEFAULT_PARAMS: tuple[str, ...] = (
     "learning.credit_choice_conversion",
     "employers.jobs_per_labour_force",
     "employers.students_per_employer",
+    "wages.reference_signal",
 )
 """Fitted by default: the assumptions the calibrated targets depend on most directly
 (MC uptake and the GenAI and credit-bearing choices for the student shares; jobs per labour force
-for unemployment; employer size for the share of employers hiring an MC holder)."""
+for unemployment; employer size for the share of employers hiring an MC holder; the reference
+signal for the mean starting salary)."""
 
 DEFAULT_SEED_START = 1001
 """Calibration seeds start here, so a check run on seeds 1..10 is out of sample."""
