@@ -154,6 +154,6 @@ def leave_university(
         p["learning.ai_literacy_monthly_gain"]
     ) * pop.ai_literacy_months[rows].astype(np.float32)
     pop.status[rows] = status
-    pop.exit_month[rows] = month
+    pop.set_exit_month(rows, month)
     pop.employer[rows] = NO_EMPLOYER
     pop.unemployed_since[rows] = month

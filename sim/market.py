@@ -60,9 +60,13 @@ def end_jobs(pop: Population, emp: EmployerTable, rows: np.ndarray, month: int) 
 
 
 def age_out(pop: Population, emp: EmployerTable, p: Mapping[str, Value], month: int) -> int:
-    """Remove people whose career window has passed. Returns how many left."""
+    """Remove people whose career window has passed. Returns how many left.
+
+    They are read from the population's exit-month buckets (:meth:`Population.exited_by`), not
+    found by a pass over every row.
+    """
     window = int(p["market.career_window_months"])
-    rows = np.flatnonzero((pop.exit_month <= month - window) & (pop.status >= GRADUATE))
+    rows = pop.exited_by(month - window)
     end_jobs(pop, emp, rows[pop.employer[rows] != NO_EMPLOYER], month)
     reset_rows(pop, rows)
     return int(rows.size)

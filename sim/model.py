@@ -238,7 +238,7 @@ class HiringModel(mesa.Model):
         enrolment.add_students(pop, rows, uni.astype(np.int32), p, self.month, rng, stage)
         for status, group in ((GRADUATE, ~dropout), (DROPOUT, dropout)):
             enrolment.leave_university(pop, rows[group], status, p, 0)
-        pop.exit_month[rows] = left
+        pop.set_exit_month(rows, left)
         pop.unemployed_since[rows] = left
         slots = np.repeat(np.arange(emp.positions.size), emp.positions)
         rng.shuffle(slots)

@@ -94,6 +94,46 @@ class Population:
 
     def __post_init__(self) -> None:
         self._mc_ending: dict[int, list[np.ndarray]] = {}
+        self._exits: dict[int, list[np.ndarray]] = {}
+
+    def set_exit_month(self, rows: np.ndarray, month: int | np.ndarray) -> None:
+        """Set ``exit_month`` of ``rows`` to ``month`` (one month, or one per row) and remember
+        them in the bucket of their exit month.
+
+        Set ``exit_month`` only through this method, so :meth:`exited_by` can find the people
+        whose exit month has passed without scanning every row.
+        """
+        self.exit_month[rows] = month
+        if rows.size == 0:
+            return
+        if np.ndim(month) == 0:
+            self._exits.setdefault(int(month), []).append(rows)
+            return
+        months = np.asarray(month)
+        order = np.argsort(months, kind="stable")
+        keys, starts = np.unique(months[order], return_index=True)
+        for key, part in zip(keys, np.split(rows[order], starts[1:]), strict=True):
+            self._exits.setdefault(int(key), []).append(part)
+
+    def exited_by(self, month: int) -> np.ndarray:
+        """Graduates and dropouts who left university at or before ``month``, ascending:
+        ``flatnonzero((exit_month <= month) & (status >= GRADUATE))``.
+
+        Read from the buckets of exit months up to ``month`` (and those buckets dropped), keeping
+        only rows that still qualify (a person who left the model, or a reused row, is skipped).
+        Callers must remove the rows returned, as they are no longer in any bucket.
+        """
+        keys = [key for key in self._exits if key <= month]
+        if not keys:
+            return np.empty(0, dtype=np.int64)
+        parts = [rows for key in keys for rows in self._exits.pop(key)]
+        rows = np.concatenate(parts)
+        rows = rows[(self.exit_month[rows] <= month) & (self.status[rows] >= GRADUATE)]
+        if len(parts) > 1:
+            # Each part is ascending: a stable (merge) sort of a few runs, then repeats dropped.
+            rows.sort(kind="stable")
+            rows = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]
+        return rows
 
     def schedule_mc_end(self, rows: np.ndarray, month: int) -> None:
         """Set ``mc_end_month`` of ``rows`` to ``month`` and remember them in that month's bucket.
