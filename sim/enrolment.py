@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.agents import UniversityTable
 from sim.params import DISCIPLINES, Value
-from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
+from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population, ability_quartile
 from sim.sampling import bernoulli_subset, categorical
 
 
@@ -87,6 +87,7 @@ def add_students(
     pop.discipline[rows] = categorical(rng, discipline_shares(p), n)
     ability = rng.standard_normal(n).astype(np.float32)
     pop.ability[rows] = ability
+    pop.ability_quartile[rows] = ability_quartile(ability)
     pop.skill[rows] = ability
     pop.ai_skill[rows] = rng.standard_normal(n).astype(np.float32)
     pop.interest_draw[rows] = rng.random(n).astype(np.float32)

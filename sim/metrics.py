@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.params import DISCIPLINES
-from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER, ability_quartile
+from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER
 
 if TYPE_CHECKING:
     from sim.model import HiringModel
@@ -189,11 +189,12 @@ STATE_FIELDS: tuple[tuple[str, int], ...] = (
 
 ``status`` is the population's status code (``FREE`` for a free row), ``employed`` holds a job,
 ``recent_graduate`` is a graduate within :data:`RECENT_GRAD_MONTHS` of graduation, ``has_mc``,
-``has_genai``, ``has_cb`` and ``engaged`` are the population's fields, ``ability_quartile`` is
-:func:`sim.population.ability_quartile`, and ``university_type`` is 0 if the person's university
-offers no MCs, 1 if it offers MCs without credit and 2 if they are credit-bearing. The first
-byte holds status and the yes/no fields, the second the rest. Every count a reporter or the
-groups table needs is a sum over the people in a set of states.
+``has_genai``, ``has_cb``, ``engaged`` and ``ability_quartile`` are the population's fields (the
+last is :func:`sim.population.ability_quartile` of ability, kept per row), and
+``university_type`` is 0 if the person's university offers no MCs, 1 if it offers MCs without
+credit and 2 if they are credit-bearing. The first byte holds status and the yes/no fields, the
+second the rest. Every count a reporter or the groups table needs is a sum over the people in a
+set of states.
 """
 
 _SHIFTS: dict[str, int] = {
@@ -331,7 +332,7 @@ class MonthView:
                 "engaged": pop.engaged,
                 "has_cb": pop.has_cb,
                 "discipline": pop.discipline,
-                "ability_quartile": ability_quartile(pop.ability),
+                "ability_quartile": pop.ability_quartile,
                 "university_type": university_type.take(pop.university),
             }
         )

@@ -45,6 +45,8 @@ class Population:
         university: Index of the person's university (int32).
         discipline: Index into :data:`sim.params.DISCIPLINES` (int8).
         ability: Latent ability, standard normal, fixed at entry (float32).
+        ability_quartile: :func:`ability_quartile` of ``ability``, kept with it (int8; that of
+            the blank ability, 0, on a free row).
         skill: Human capital in SDs of entry skill; grows with study and MCs (float32).
         ai_skill: AI skill; grows with GenAI MCs and AI literacy (float32).
         interest_draw: Uniform draw compared with the stated-interest share (float32).
@@ -71,6 +73,7 @@ class Population:
     university: np.ndarray
     discipline: np.ndarray
     ability: np.ndarray
+    ability_quartile: np.ndarray
     skill: np.ndarray
     ai_skill: np.ndarray
     interest_draw: np.ndarray
@@ -204,6 +207,7 @@ _DTYPES: dict[str, tuple[np.dtype, object]] = {
     "university": (np.dtype(np.int32), -1),
     "discipline": (np.dtype(np.int8), 0),
     "ability": (np.dtype(np.float32), 0.0),
+    "ability_quartile": (np.dtype(np.int8), 1),  # ability_quartile(0.0): set with ability
     "skill": (np.dtype(np.float32), 0.0),
     "ai_skill": (np.dtype(np.float32), 0.0),
     "interest_draw": (np.dtype(np.float32), 1.0),
@@ -227,6 +231,7 @@ _DTYPES: dict[str, tuple[np.dtype, object]] = {
 }
 _FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Population))
 assert set(_FIELDS) == set(_DTYPES), "every Population field needs a dtype and a blank value"
+assert ability_quartile(np.float32(_DTYPES["ability"][1])) == _DTYPES["ability_quartile"][1]
 
 
 _ALLOCATOR_TUNED = False

@@ -1,7 +1,8 @@
 """Population state kept to avoid whole-array passes agrees with those passes.
 
 The exit-month buckets (:meth:`sim.population.Population.exited_by`) must find exactly the rows a
-full scan finds, on a model whose freed rows are reused by later intakes.
+full scan finds, and per-row values kept with the fields they derive from (the ability quartile)
+must equal their recomputation, on a model whose freed rows are reused by later intakes.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.model import HiringModel
-from sim.population import GRADUATE, NEVER, Population
+from sim.population import FREE, GRADUATE, NEVER, Population, ability_quartile
 from sim.scenario import load_scenario
 
 
@@ -75,3 +76,13 @@ def test_set_exit_month_with_one_month_per_row() -> None:
     np.testing.assert_array_equal(pop.exited_by(5), [1, 3, 4])
     np.testing.assert_array_equal(pop.exited_by(5), [])  # buckets are dropped once read
     np.testing.assert_array_equal(pop.exited_by(20), [8])
+
+
+def test_kept_ability_quartile_equals_its_recomputation_after_reuse() -> None:
+    model = _model(months=30, window=7)
+    model.run()
+    pop = model.population
+    assert (pop.status == FREE).any() and (pop.status != FREE).any()
+    np.testing.assert_array_equal(pop.ability_quartile, ability_quartile(pop.ability))
+    pop.grow(5)
+    np.testing.assert_array_equal(pop.ability_quartile, ability_quartile(pop.ability))
