@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.agents import UniversityTable
 from sim.params import DISCIPLINES, Value
-from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population, ability_quartile
+from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
 from sim.sampling import bernoulli_subset, categorical
 
 
@@ -86,8 +86,7 @@ def add_students(
     pop.university[rows] = uni
     pop.discipline[rows] = categorical(rng, discipline_shares(p), n)
     ability = rng.standard_normal(n).astype(np.float32)
-    pop.ability[rows] = ability
-    pop.ability_quartile[rows] = ability_quartile(ability)
+    pop.set_ability(rows, ability)
     pop.skill[rows] = ability
     pop.ai_skill[rows] = rng.standard_normal(n).astype(np.float32)
     pop.interest_draw[rows] = rng.random(n).astype(np.float32)

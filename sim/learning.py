@@ -121,7 +121,7 @@ def start(
     # Candidates are drawn per group at a bound on its members' probability: those who left
     # university, students, and (bound 1) anyone whose ability factor exceeds FACTOR_BOUND.
     can_start = pop.mc_end_month == NEVER
-    high = _factor_above(pop.ability, selection, FACTOR_BOUND)
+    high, above = _factor_above(pop, selection, FACTOR_BOUND)
     embedded = embedded_rate if integrating else 0.0
     margin = 1 + 1e-6  # covers float32 rounding of the factor
     left_bound = min(multiplier[0] * FACTOR_BOUND * margin, 1.0)
@@ -130,9 +130,10 @@ def start(
     # cheaper than listing the members first.
     left = bernoulli_positions(rng, pop.capacity, left_bound)
     left = left[(pop.status[left] > ENROLLED) & can_start[left] & ~high[left]]
-    studying = np.flatnonzero(can_start & (pop.status == ENROLLED) & ~high)
-    studying = bernoulli_subset(rng, studying, studying_bound)
-    above = np.flatnonzero(high)  # about 1 in 100
+    studying = pop.status == ENROLLED
+    studying &= can_start
+    studying[above] = False  # the rows of ~high: about 1 in 100
+    studying = bernoulli_subset(rng, np.flatnonzero(studying), studying_bound)
     above = above[can_start[above] & (pop.status[above] != FREE)]
     groups = (  # (candidates, bound, largest case multiplier, largest embedded rate)
         (left, left_bound, multiplier[0], 0.0),
@@ -184,12 +185,13 @@ def start(
     return int(chosen.size)
 
 
-def _factor_above(ability: np.ndarray, selection: float, bound: float) -> np.ndarray:
-    """Mask of the rows whose ability factor ``exp(selection * ability)`` exceeds ``bound``."""
+def _factor_above(pop: Population, selection: float, bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of the rows whose ability factor ``exp(selection * ability)`` exceeds ``bound``, and
+    those rows, ascending (kept by the population from month to month: ability is fixed)."""
     if selection == 0.0:
-        return np.zeros(ability.size, dtype=bool)
+        return np.zeros(pop.capacity, dtype=bool), np.empty(0, dtype=np.int64)
     # Clipped to the float32 range: a tiny selection gives a cut beyond every finite ability,
     # and comparing float32 abilities with it must not overflow the cast.
     largest = float(np.finfo(np.float32).max)
     cut = min(max(math.log(bound) / selection, -largest), largest)
-    return ability > cut if selection > 0 else ability < cut
+    return pop.ability_beyond(cut, above=selection > 0)

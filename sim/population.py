@@ -46,7 +46,7 @@ class Population:
         discipline: Index into :data:`sim.params.DISCIPLINES` (int8).
         ability: Latent ability, standard normal, fixed at entry (float32).
         ability_quartile: :func:`ability_quartile` of ``ability``, kept with it (int8; that of
-            the blank ability, 0, on a free row).
+            the blank ability, 0, on a free row). Set both with :meth:`set_ability`.
         skill: Human capital in SDs of entry skill; grows with study and MCs (float32).
         ai_skill: AI skill; grows with GenAI MCs and AI literacy (float32).
         interest_draw: Uniform draw compared with the stated-interest share (float32).
@@ -98,6 +98,56 @@ class Population:
     def __post_init__(self) -> None:
         self._mc_ending: dict[int, list[np.ndarray]] = {}
         self._exits: dict[int, list[np.ndarray]] = {}
+        # (cut, above, mask, rows) of the last ability_beyond call, kept current as rows change.
+        self._beyond: tuple[float, bool, np.ndarray, np.ndarray] | None = None
+
+    def set_ability(self, rows: np.ndarray, ability: np.ndarray) -> None:
+        """Set the ability of ``rows`` (new people), with what is kept from it.
+
+        Set ``ability`` only through this method (or :func:`reset_rows`), so the ability
+        quartile and :meth:`ability_beyond` stay current.
+        """
+        self.ability[rows] = ability
+        self.ability_quartile[rows] = ability_quartile(ability)
+        if self._beyond is not None:
+            cut, above, mask, beyond_rows = self._beyond
+            beyond = ability > cut if above else ability < cut
+            mask[rows] = beyond
+            if beyond.any():
+                self._beyond = (cut, above, mask, np.union1d(beyond_rows, rows[beyond]))
+
+    def ability_beyond(self, cut: float, above: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Mask of the rows whose ability is beyond ``cut`` (above it, or below it when not
+        ``above``), and those rows, ascending: ``mask`` and ``flatnonzero(mask)``.
+
+        Ability is fixed at entry, so both are kept from call to call for the same cut, and
+        updated where rows are filled or freed: a pass over every row only when the cut changes.
+        Callers must not modify them.
+        """
+        cut, above = float(cut), bool(above)
+        if self._beyond is not None and self._beyond[:2] == (cut, above):
+            mask, rows = self._beyond[2:]
+            rows = rows[mask[rows]]  # rows freed since the last call are no longer beyond
+        else:
+            mask = self.ability > cut if above else self.ability < cut
+            rows = np.flatnonzero(mask)
+        self._beyond = (cut, above, mask, rows)
+        return mask, rows
+
+    def _blank_rows_changed(self, rows: np.ndarray | None) -> None:
+        """Update what is kept from ability for ``rows`` reset to blank (None: rows appended)."""
+        if self._beyond is None:
+            return
+        cut, above, mask, beyond_rows = self._beyond
+        blank = np.float32(_DTYPES["ability"][1])
+        if (blank > cut) if above else (blank < cut):
+            self._beyond = None  # a blank row is beyond the cut: recomputed at the next call
+        elif rows is None:
+            grown = np.zeros(self.capacity, dtype=bool)
+            grown[: mask.size] = mask
+            self._beyond = (cut, above, grown, beyond_rows)
+        else:
+            mask[rows] = False
 
     def set_exit_month(self, rows: np.ndarray, month: int | np.ndarray) -> None:
         """Set ``exit_month`` of ``rows`` to ``month`` (one month, or one per row) and remember
@@ -178,6 +228,7 @@ class Population:
         for name in _FIELDS:
             old = getattr(self, name)
             setattr(self, name, np.concatenate([old, _blank(name, extra)]))
+        self._blank_rows_changed(None)
 
     def free_rows(self, n: int) -> np.ndarray:
         """Indices of ``n`` FREE rows, growing the arrays when there are too few."""
@@ -274,3 +325,4 @@ def reset_rows(pop: Population, rows: np.ndarray) -> None:
     for name in _FIELDS:
         _, fill = _DTYPES[name]
         getattr(pop, name)[rows] = fill
+    pop._blank_rows_changed(rows)

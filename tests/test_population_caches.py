@@ -2,7 +2,8 @@
 
 The exit-month buckets (:meth:`sim.population.Population.exited_by`) must find exactly the rows a
 full scan finds, and per-row values kept with the fields they derive from (the ability quartile)
-must equal their recomputation, on a model whose freed rows are reused by later intakes.
+(the ability quartile, the rows beyond an ability cut) must equal their recomputation, on a model
+whose freed rows are reused by later intakes.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import learning
 from sim.model import HiringModel
-from sim.population import FREE, GRADUATE, NEVER, Population, ability_quartile
+from sim.population import FREE, GRADUATE, NEVER, Population, ability_quartile, reset_rows
 from sim.scenario import load_scenario
 
 
@@ -86,3 +88,41 @@ def test_kept_ability_quartile_equals_its_recomputation_after_reuse() -> None:
     np.testing.assert_array_equal(pop.ability_quartile, ability_quartile(pop.ability))
     pop.grow(5)
     np.testing.assert_array_equal(pop.ability_quartile, ability_quartile(pop.ability))
+
+
+def test_kept_rows_beyond_an_ability_cut_equal_their_recomputation_after_reuse() -> None:
+    model = _model(months=30, window=7)
+    model.run()  # learning.start asks for the rows beyond its cut every month
+    pop = model.population
+    selection = model.p["learning.ability_selection"]
+    assert selection > 0
+    mask, rows = learning._factor_above(pop, selection, learning.FACTOR_BOUND)
+    factor = np.exp(selection * pop.ability.astype(np.float64))
+    np.testing.assert_array_equal(mask, factor > learning.FACTOR_BOUND)
+    np.testing.assert_array_equal(rows, np.flatnonzero(mask))
+    assert rows.size > 0
+
+
+@pytest.mark.parametrize(("cut", "above"), [(0.5, True), (-0.5, False), (-0.5, True), (0.5, False)])
+def test_rows_beyond_an_ability_cut_follow_new_freed_and_appended_rows(
+    cut: float, above: bool
+) -> None:
+    rng = np.random.default_rng(3)
+    pop = Population.empty(50)
+
+    def check() -> None:
+        expected = pop.ability > cut if above else pop.ability < cut
+        mask, rows = pop.ability_beyond(cut, above)
+        np.testing.assert_array_equal(mask, expected)
+        np.testing.assert_array_equal(rows, np.flatnonzero(expected))
+
+    pop.set_ability(np.arange(10, 40), rng.standard_normal(30).astype(np.float32))
+    check()
+    reset_rows(pop, np.arange(12, 30, 3))
+    check()
+    pop.set_ability(np.array([13, 2, 45]), rng.standard_normal(3).astype(np.float32))
+    check()
+    pop.grow(7)
+    pop.set_ability(np.array([55, 4]), np.array([2.0, -2.0], dtype=np.float32))
+    check()
+    check()  # asked twice for the same cut
