@@ -129,7 +129,8 @@ def start(
     # Those who left (half the rows): drawn among all rows and kept where members, which is
     # cheaper than listing the members first.
     left = bernoulli_positions(rng, pop.capacity, left_bound)
-    left = left[(pop.status[left] > ENROLLED) & can_start[left] & ~high[left]]
+    # can_start > high: can start and not high (for booleans, a > b is a & ~b).
+    left = left[(pop.status[left] > ENROLLED) & np.greater(can_start[left], high[left])]
     studying = pop.status == ENROLLED
     studying &= can_start
     studying[above] = False  # the rows of ~high: about 1 in 100

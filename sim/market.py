@@ -184,7 +184,8 @@ def match(
     if n_vac == 0:
         return MarketRound(0, 0, Hires.none())
     has_job = pop.employer != NO_EMPLOYER
-    seekers_unemployed = np.flatnonzero((pop.status >= GRADUATE) & ~has_job)
+    # In the labour force and not employed (for booleans, a > b is a & ~b: one pass fewer).
+    seekers_unemployed = np.flatnonzero(np.greater(pop.status >= GRADUATE, has_job))
     # On-the-job search: rows drawn sparsely with the probability, the employed ones kept.
     drawn = bernoulli_positions(rng, has_job.size, p["market.on_the_job_search_prob"])
     on_the_job = drawn[np.flatnonzero(has_job[drawn])]

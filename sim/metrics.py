@@ -343,7 +343,8 @@ class MonthView:
             people=_by_state(state),
             employed_skill=_by_state(state.take(employed_rows), pop.skill.take(employed_rows)),
             employed=employed_rows,
-            unemployed=np.flatnonzero((pop.status >= GRADUATE) & ~employed),
+            # In the labour force and not employed (for booleans, a > b is a & ~b).
+            unemployed=np.flatnonzero(np.greater(pop.status >= GRADUATE, employed)),
         )
 
     def count(self, where: np.ndarray) -> int:
