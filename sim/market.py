@@ -38,11 +38,16 @@ class MarketRound:
         vacancies: Vacancies open for the round.
         applications: Applications sent.
         hires: The hires made.
+        unemployed_seekers: Rows of the unemployed people of the labour force when the round
+            began, ascending (None when the round did not list them). No one loses a job or
+            leaves the labour force during a round, so those of them still without a job after it
+            are exactly the unemployed people of the labour force then.
     """
 
     vacancies: int
     applications: int
     hires: Hires
+    unemployed_seekers: np.ndarray | None = None
 
 
 def end_jobs(pop: Population, emp: EmployerTable, rows: np.ndarray, month: int) -> None:
@@ -194,7 +199,7 @@ def match(
     per_seeker = int(p["market.applications_per_seeker"])
     n_apps = per_seeker * n_unemployed + on_the_job.size
     if n_apps == 0:
-        return MarketRound(n_vac, 0, Hires.none())
+        return MarketRound(n_vac, 0, Hires.none(), seekers_unemployed)
 
     # Vacancies sorted by sector, so a share of applications can target the seeker's own sector.
     sector_of_vac = emp.sector[vacancy_employer]
@@ -270,7 +275,7 @@ def match(
     emp.last_hire[h_employer] = month
     emp.last_mc_hire[h_employer[has_mc]] = month
     hires = Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
-    return MarketRound(n_vac, n_apps, hires)
+    return MarketRound(n_vac, n_apps, hires, seekers_unemployed)
 
 
 def _best_of_runs(group: np.ndarray, score: np.ndarray) -> np.ndarray:

@@ -343,13 +343,27 @@ class MonthView:
             people=_by_state(state),
             employed_skill=_by_state(state.take(employed_rows), pop.skill.take(employed_rows)),
             employed=employed_rows,
-            # In the labour force and not employed (for booleans, a > b is a & ~b).
-            unemployed=np.flatnonzero(np.greater(pop.status >= GRADUATE, employed)),
+            unemployed=_unemployed_rows(model, employed),
         )
 
     def count(self, where: np.ndarray) -> int:
         """People in the states ``where`` (a boolean mask over :data:`STATES`)."""
         return int(self.people[where].sum())
+
+
+def _unemployed_rows(model: HiringModel, employed: np.ndarray) -> np.ndarray:
+    """Rows of the unemployed people of the labour force, ascending.
+
+    When the month's matching round listed the unemployed (nothing after it in the month changes
+    who is employed or in the labour force), those of them still without a job; otherwise a pass
+    over every row.
+    """
+    pop = model.population
+    listed = model.record.market_round.unemployed_seekers
+    if listed is not None:
+        return listed[pop.employer.take(listed) == NO_EMPLOYER]
+    # In the labour force and not employed (for booleans, a > b is a & ~b).
+    return np.flatnonzero(np.greater(pop.status >= GRADUATE, employed))
 
 
 def _share(numerator: float, denominator: float) -> float:

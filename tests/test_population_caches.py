@@ -3,7 +3,8 @@
 The exit-month buckets (:meth:`sim.population.Population.exited_by`) must find exactly the rows a
 full scan finds, and per-row values kept with the fields they derive from (the ability quartile)
 (the ability quartile, the rows beyond an ability cut) must equal their recomputation, on a model
-whose freed rows are reused by later intakes.
+whose freed rows are reused by later intakes; so must the month view's unemployed rows, read from
+the matching round's list.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import learning
+from sim import learning, metrics
 from sim.model import HiringModel
 from sim.population import FREE, GRADUATE, NEVER, Population, ability_quartile, reset_rows
 from sim.scenario import load_scenario
@@ -126,3 +127,22 @@ def test_rows_beyond_an_ability_cut_follow_new_freed_and_appended_rows(
     pop.set_ability(np.array([55, 4]), np.array([2.0, -2.0], dtype=np.float32))
     check()
     check()  # asked twice for the same cut
+
+
+@pytest.mark.parametrize("name", ["baseline", "recession"])
+def test_view_unemployed_rows_equal_a_full_scan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    original = metrics.MonthView.of.__func__
+    listed: list[bool] = []
+
+    def checked(cls: type, model: HiringModel) -> metrics.MonthView:
+        view = original(cls, model)
+        pop = model.population
+        scan = np.flatnonzero((pop.status >= GRADUATE) & (pop.employer < 0))
+        np.testing.assert_array_equal(view.unemployed, scan)
+        listed.append(model.record.market_round.unemployed_seekers is not None)
+        return view
+
+    monkeypatch.setattr(metrics.MonthView, "of", classmethod(checked))
+    scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
+    HiringModel(scenario, 5, groups=True).run()
+    assert len(listed) == 30 and any(listed)
