@@ -162,10 +162,18 @@ class Population:
         if np.ndim(month) == 0:
             self._exits.setdefault(int(month), []).append(rows)
             return
-        months = np.asarray(month)
-        order = np.argsort(months, kind="stable")
-        keys, starts = np.unique(months[order], return_index=True)
-        for key, part in zip(keys, np.split(rows[order], starts[1:]), strict=True):
+        months = np.asarray(month, dtype=np.int64)
+        # Rows grouped by month, ascending within each (a stable sort; a radix sort of int16
+        # offsets when the months span less than 2**15, as they do: one career window).
+        low = int(months.min())
+        offset = months - low
+        if int(offset.max()) < 1 << 15:
+            offset = offset.astype(np.int16)
+        order = np.argsort(offset, kind="stable")
+        grouped = months[order]
+        starts = np.flatnonzero(grouped[1:] != grouped[:-1]) + 1
+        keys = grouped[np.concatenate([[0], starts])]
+        for key, part in zip(keys, np.split(rows[order], starts), strict=True):
             self._exits.setdefault(int(key), []).append(part)
 
     def exited_by(self, month: int) -> np.ndarray:
