@@ -83,7 +83,7 @@ def add_students(
     """Fill ``rows`` with new enrolled students of universities ``uni``."""
     n = rows.size
     pop.status[rows] = ENROLLED
-    pop.university[rows] = uni
+    pop.set_university(rows, uni)
     pop.discipline[rows] = categorical(rng, discipline_shares(p), n)
     ability = rng.standard_normal(n).astype(np.float32)
     pop.set_ability(rows, ability)

@@ -333,7 +333,7 @@ class MonthView:
                 "has_cb": pop.has_cb,
                 "discipline": pop.discipline,
                 "ability_quartile": pop.ability_quartile,
-                "university_type": university_type.take(pop.university),
+                "university_type": pop.by_university(university_type),
             }
         )
         employed_rows = np.flatnonzero(employed)

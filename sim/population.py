@@ -100,6 +100,33 @@ class Population:
         self._exits: dict[int, list[np.ndarray]] = {}
         # (cut, above, mask, rows) of the last ability_beyond call, kept current as rows change.
         self._beyond: tuple[float, bool, np.ndarray, np.ndarray] | None = None
+        # (table, table.take(university)) of the last by_university call, kept current likewise.
+        self._by_university: tuple[np.ndarray, np.ndarray] | None = None
+
+    def set_university(self, rows: np.ndarray, university: np.ndarray) -> None:
+        """Set the university of ``rows`` (new people), keeping :meth:`by_university` current.
+
+        Set ``university`` only through this method (or :func:`reset_rows`).
+        """
+        self.university[rows] = university
+        if self._by_university is not None:
+            table, values = self._by_university
+            values[rows] = table.take(university)
+
+    def by_university(self, table: np.ndarray) -> np.ndarray:
+        """``table.take(university)``: a value of each row's university (a free row's university,
+        -1, reads the last entry).
+
+        Kept from call to call while ``table`` is unchanged, and updated where rows are filled or
+        freed: a pass over every row only when the table changes. Callers must not modify it.
+        """
+        if self._by_university is not None:
+            kept, values = self._by_university
+            if kept.dtype == table.dtype and np.array_equal(kept, table):
+                return values
+        values = table.take(self.university)
+        self._by_university = (table.copy(), values)
+        return values
 
     def set_ability(self, rows: np.ndarray, ability: np.ndarray) -> None:
         """Set the ability of ``rows`` (new people), with what is kept from it.
@@ -135,7 +162,17 @@ class Population:
         return mask, rows
 
     def _blank_rows_changed(self, rows: np.ndarray | None) -> None:
-        """Update what is kept from ability for ``rows`` reset to blank (None: rows appended)."""
+        """Update what is kept from ability and university for ``rows`` reset to blank (None:
+        rows appended)."""
+        if self._by_university is not None:
+            table, values = self._by_university
+            blank = table.take(_DTYPES["university"][1])
+            if rows is None:
+                grown = np.full(self.capacity, blank, dtype=values.dtype)
+                grown[: values.size] = values
+                self._by_university = (table, grown)
+            else:
+                values[rows] = blank
         if self._beyond is None:
             return
         cut, above, mask, beyond_rows = self._beyond

@@ -2,7 +2,8 @@
 
 The exit-month buckets (:meth:`sim.population.Population.exited_by`) must find exactly the rows a
 full scan finds, and per-row values kept with the fields they derive from (the ability quartile)
-(the ability quartile, the rows beyond an ability cut) must equal their recomputation, on a model
+(the ability quartile, the rows beyond an ability cut, a value of each row's university) must
+equal their recomputation, on a model
 whose freed rows are reused by later intakes; so must the month view's unemployed rows, read from
 the matching round's list.
 """
@@ -146,3 +147,32 @@ def test_view_unemployed_rows_equal_a_full_scan(monkeypatch: pytest.MonkeyPatch,
     scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
     HiringModel(scenario, 5, groups=True).run()
     assert len(listed) == 30 and any(listed)
+
+
+@pytest.mark.parametrize("name", ["baseline", "full_blueprint"])
+def test_kept_university_values_equal_their_recomputation_after_reuse(name: str) -> None:
+    scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
+    model = HiringModel(scenario, 11, groups=True)
+    model.scenario = _with_window(model.scenario, 7)
+    model.run()  # the month view asks for each row's university type every reported month
+    pop, unis = model.population, model.universities
+    table = unis.offers_mc.view(np.uint8) + unis.credit_bearing.view(np.uint8)
+    np.testing.assert_array_equal(pop.by_university(table), table.take(pop.university))
+    pop.grow(9)
+    np.testing.assert_array_equal(pop.by_university(table), table.take(pop.university))
+    other = np.arange(table.size, dtype=np.int16)
+    np.testing.assert_array_equal(pop.by_university(other), other.take(pop.university))
+
+
+def test_university_values_follow_new_and_freed_rows() -> None:
+    pop = Population.empty(20)
+    table = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
+    np.testing.assert_array_equal(pop.by_university(table), np.full(20, 5))  # free rows: last
+    pop.set_university(np.array([2, 7, 9]), np.array([0, 2, 1], dtype=np.int32))
+    reset_rows(pop, np.array([7]))
+    expected = table.take(pop.university)
+    np.testing.assert_array_equal(pop.by_university(table), expected)
+    assert expected[2] == 3 and expected[7] == 5 and expected[9] == 1
+    changed = table.copy()
+    changed[0] = 0
+    np.testing.assert_array_equal(pop.by_university(changed), changed.take(pop.university))
