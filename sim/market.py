@@ -224,7 +224,8 @@ def match(
     experience = pop.experience_months[person].astype(np.int32)
     experience[from_employed:] = pop.experience(month, person[from_employed:])
     score = scores(pop, emp, p, person, employer, signal, month, experience)
-    salary = wages.offer_salary(emp, p, employer, signal, pop.has_mc[person], pop.has_cb[person])
+    # Offered salaries are computed for each round's winners only (the others are never read).
+    rates = wages.premium_rates(emp, p)
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
@@ -239,7 +240,10 @@ def match(
             break
         # Winners in application order: each seeker's offers together, in vacancy order.
         win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
-        o_person, o_employer, o_salary = person[win], employer[win], salary[win]
+        o_person, o_employer = person[win], employer[win]
+        o_salary = wages.offer_salary(
+            emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person], rates
+        )
         # Each person's best offer (ties to the first vacancy), in ascending person order
         # (seekers are unemployed rows, then on-the-job rows: two ascending runs).
         best = _best_of_runs(who[win], o_salary)

@@ -70,12 +70,20 @@ def offer_salary(
     signal: np.ndarray,
     has_mc: np.ndarray,
     has_cb: np.ndarray,
+    rates: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Annual salary offered to applicants with skill ``signal`` by employers ``employer``."""
+    """Annual salary offered to applicants with skill ``signal`` by employers ``employer``.
+
+    Each offer is computed on its own (element by element), so offers computed for a subset of
+    applications equal those computed for all of them. ``rates``: :func:`premium_rates`, when
+    the caller has them.
+    """
+    if rates is None:
+        rates = premium_rates(emp, p)
     relative = signal - p["wages.reference_signal"]
     pay = emp.base_pay[employer] * np.exp(p["wages.skill_return"] * relative)
     eligible = has_cb if p["employers.premium_requires_credit_bearing"] else has_mc
-    return pay * (1.0 + np.where(eligible, premium_rates(emp, p)[employer], 0.0))
+    return pay * (1.0 + np.where(eligible, rates[employer], 0.0))
 
 
 def learn(

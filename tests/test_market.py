@@ -319,3 +319,25 @@ def test_best_of_groups_and_runs_pick_the_first_top_scorer(values: list[tuple[in
     order = np.argsort(group, kind="stable")
     runs = market._best_of_runs(group[order], score[order])
     assert np.array_equal(np.sort(order[runs]), expected)
+
+
+def test_offers_computed_for_a_subset_equal_those_computed_for_all() -> None:
+    from sim import wages
+    from sim.model import HiringModel
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("baseline").with_run(students=3000, months=1, burn_in_months=1)
+    model = HiringModel(scenario, 2, groups=False)
+    model.step()
+    emp, p, rng = model.employers, model.p, np.random.default_rng(4)
+    n = 5001
+    employer = rng.integers(0, emp.base_pay.size, n)
+    signal = rng.normal(0.0, 1.0, n)
+    has_mc, has_cb = rng.random(n) < 0.4, rng.random(n) < 0.2
+    every = wages.offer_salary(emp, p, employer, signal, has_mc, has_cb)
+    subset = np.sort(rng.choice(n, 777, replace=False))
+    some = wages.offer_salary(
+        emp, p, employer[subset], signal[subset], has_mc[subset], has_cb[subset],
+        wages.premium_rates(emp, p),
+    )  # fmt: skip
+    np.testing.assert_array_equal(some, every[subset])
