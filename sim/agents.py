@@ -225,9 +225,10 @@ class EmployerTable:
             last_mc_hire=np.full(n, never, dtype=np.int32),
             all_n=np.zeros(n),
             all_sum=np.zeros(n),
-            holder_n=np.zeros((n, len(CREDENTIALS))),
-            holder_sum=np.zeros((n, len(CREDENTIALS))),
-            value=np.ones((n, len(CREDENTIALS))),
+            # Column-major: each credential's column (what wages.learn updates) is contiguous.
+            holder_n=np.zeros((n, len(CREDENTIALS)), order="F"),
+            holder_sum=np.zeros((n, len(CREDENTIALS)), order="F"),
+            value=np.ones((n, len(CREDENTIALS)), order="F"),
         )
 
 
