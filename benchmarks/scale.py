@@ -271,21 +271,25 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
         key = f"{_fmt_size(a['students'])}->{_fmt_size(b['students'])}"
         pairs[key] = _exponent(a["wall_seconds"], b["wall_seconds"], a["students"], b["students"])
     first, last = sizes[0], sizes[-1]
-    scaling = {
-        "exponent_end_to_end": _exponent(
-            first["wall_seconds"], last["wall_seconds"], first["students"], last["students"]
-        ),
-        "exponent_by_step": pairs,
-        "time_ratio_smallest_to_largest": round(last["wall_seconds"] / first["wall_seconds"], 2),
-        "size_ratio": last["students"] / first["students"],
-    }
-    span = f"{_fmt_size(first['students'])}->{_fmt_size(last['students'])}"
-    print(
-        f"scaling exponent {scaling['exponent_end_to_end']:.2f} ({span}; by step "
-        + ", ".join(f"{k} {v:.2f}" for k, v in pairs.items())
-        + f"); time ratio {span} {scaling['time_ratio_smallest_to_largest']:.1f}x "
-        f"for {scaling['size_ratio']:.0f}x the students"
-    )
+    scaling: dict[str, object] = {}
+    if last["students"] != first["students"]:  # one size alone has no scaling to report
+        scaling = {
+            "exponent_end_to_end": _exponent(
+                first["wall_seconds"], last["wall_seconds"], first["students"], last["students"]
+            ),
+            "exponent_by_step": pairs,
+            "time_ratio_smallest_to_largest": round(
+                last["wall_seconds"] / first["wall_seconds"], 2
+            ),
+            "size_ratio": last["students"] / first["students"],
+        }
+        span = f"{_fmt_size(first['students'])}->{_fmt_size(last['students'])}"
+        print(
+            f"scaling exponent {scaling['exponent_end_to_end']:.2f} ({span}; by step "
+            + ", ".join(f"{k} {v:.2f}" for k, v in pairs.items())
+            + f"); time ratio {span} {scaling['time_ratio_smallest_to_largest']:.1f}x "
+            f"for {scaling['size_ratio']:.0f}x the students"
+        )
 
     fixed = settings["mesa_agents"]
     steps = str(settings["mesa_steps"])

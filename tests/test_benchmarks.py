@@ -41,3 +41,21 @@ def test_scale_quick_writes_json(tmp_path: Path) -> None:
     assert set(result["mesa_ratio"]) == sizes
     assert {"wall_seconds", "runs", "executor", "workers"} <= set(result["sweep"])
     assert "scaling exponent" in done.stdout
+
+
+def test_scale_with_one_size_reports_no_scaling(tmp_path: Path) -> None:
+    out = tmp_path / "one.json"
+    args = ["--quick", "--sizes", "10000", "--no-sweep", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scale", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert [s["students"] for s in result["sizes"]] == [10_000]
+    assert result["scaling"] == {}
+    assert set(result["mesa_ratio"]) == {"10000"}
