@@ -10,10 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_scale_quick_writes_json(tmp_path: Path) -> None:
-    out = tmp_path / "scale.json"
+def _scale(out: Path, *args: str) -> tuple[dict, str]:
+    """Run ``python -m benchmarks.scale --quick ARGS --out OUT``; its JSON and printed output."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scale", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "benchmarks.scale", "--quick", *args, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -21,7 +21,11 @@ def test_scale_quick_writes_json(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(out.read_text())
+    return json.loads(out.read_text()), done.stdout
+
+
+def test_scale_quick_writes_json(tmp_path: Path) -> None:
+    result, stdout = _scale(tmp_path / "scale.json")
     assert {"settings", "machine", "sizes", "scaling", "mesa", "mesa_ratio", "sweep"} <= set(result)
     assert result["settings"]["quick"] is True
     assert [s["students"] for s in result["sizes"]] == list(result["settings"]["sizes"])
@@ -40,22 +44,11 @@ def test_scale_quick_writes_json(tmp_path: Path) -> None:
     assert all(m["agent_steps_per_second"] > 0 for m in result["mesa"].values())
     assert set(result["mesa_ratio"]) == sizes
     assert {"wall_seconds", "runs", "executor", "workers"} <= set(result["sweep"])
-    assert "scaling exponent" in done.stdout
+    assert "scaling exponent" in stdout
 
 
 def test_scale_with_one_size_reports_no_scaling(tmp_path: Path) -> None:
-    out = tmp_path / "one.json"
-    args = ["--quick", "--sizes", "10000", "--no-sweep", "--out", str(out)]
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.scale", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(out.read_text())
+    result, _ = _scale(tmp_path / "one.json", "--sizes", "10000", "--no-sweep")
     assert [s["students"] for s in result["sizes"]] == [10_000]
     assert result["scaling"] == {}
     assert set(result["mesa_ratio"]) == {"10000"}
