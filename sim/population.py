@@ -283,10 +283,6 @@ class Population:
             free = np.flatnonzero(self.status == FREE)
         return free[:n]
 
-    def in_labour_force(self) -> np.ndarray:
-        """Boolean mask of graduates and dropouts (employed or not)."""
-        return self.status >= GRADUATE
-
     def employed(self) -> np.ndarray:
         """Boolean mask of people holding a job."""
         return self.employer != NO_EMPLOYER
