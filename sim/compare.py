@@ -39,7 +39,7 @@ import io
 import json
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -165,6 +165,16 @@ def resolve_window(
 # ==================================================================== runs
 
 
+def _numeric_columns(schema: pa.Schema, keys: Iterable[str]) -> tuple[str, ...]:
+    """Names of the numeric (float or integer) columns of ``schema`` that are not ``keys``."""
+    skip = set(keys)
+    return tuple(
+        f.name
+        for f in schema
+        if f.name not in skip and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Run:
     """A run folder loaded for analysis.
@@ -217,12 +227,7 @@ class Run:
     @property
     def metric_names(self) -> tuple[str, ...]:
         """Numeric metric columns present in the table."""
-        return tuple(
-            f.name
-            for f in self.metrics.schema
-            if f.name not in KEY_COLUMNS
-            and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
-        )
+        return _numeric_columns(self.metrics.schema, KEY_COLUMNS)
 
     @property
     def has_groups(self) -> bool:
@@ -261,12 +266,7 @@ class Run:
     @property
     def group_metric_names(self) -> tuple[str, ...]:
         """Numeric outcome columns of the groups table."""
-        return tuple(
-            f.name
-            for f in self.groups.schema
-            if f.name not in GROUP_KEY_COLUMNS
-            and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
-        )
+        return _numeric_columns(self.groups.schema, GROUP_KEY_COLUMNS)
 
     def group_seeds(self, scenario: str) -> tuple[int, ...]:
         """The seeds with group data for one scenario, sorted."""
