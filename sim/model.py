@@ -127,7 +127,8 @@ class HiringModel(mesa.Model):
     """Students, universities and employers in a monthly entry-level labour market.
 
     Attributes:
-        scenario: The resolved scenario (parameters and policies).
+        spec: The resolved scenario (parameters and policies). Not ``scenario``: Mesa 3.5's
+            ``Model`` owns that name for its own scenario mechanism.
         month: Current month (<= 0 during burn-in).
         p: Parameter values in force this month.
         streams: Named random generators (see :data:`STREAMS`).
@@ -151,7 +152,7 @@ class HiringModel(mesa.Model):
         self.streams = spawn_streams(seed)
         super().__init__(rng=self.streams["mesa"])
         run = scenario.run
-        self.scenario = scenario
+        self.spec = scenario
         self.n_students = int(students if students is not None else run.students)
         self.months = int(months if months is not None else run.months)
         self.burn_in = int(burn_in_months if burn_in_months is not None else run.burn_in_months)
@@ -256,7 +257,7 @@ class HiringModel(mesa.Model):
     def step(self) -> None:
         """Advance one month: universities, intake, study, learning, labour market, metrics."""
         self.month += 1
-        t, p, s = self.month, self.scenario.params_at(self.month), self.streams
+        t, p, s = self.month, self.spec.params_at(self.month), self.streams
         self.p = p
         self._step_universities()
         pop, unis, emp = self.population, self.universities, self.employers

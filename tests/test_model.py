@@ -172,7 +172,7 @@ def before_step(model: HiringModel) -> Before:
     """Count the people active now and those the coming month's age-out rule removes."""
     pop = model.population
     month = model.month + 1
-    window = int(model.scenario.params_at(month)["market.career_window_months"])
+    window = int(model.spec.params_at(month)["market.career_window_months"])
     aged = (pop.status >= GRADUATE) & (month - pop.exit_month >= window)
     return Before(active=int(np.count_nonzero(pop.status != FREE)), aged_out=int(aged.sum()))
 

@@ -23,7 +23,7 @@ def _model(months: int, window: int | None = None) -> HiringModel:
     scenario = load_scenario("baseline").with_run(students=2000, months=months, burn_in_months=6)
     model = HiringModel(scenario, 11, groups=False)
     if window is not None:
-        model.scenario = _with_window(model.scenario, window)
+        model.spec = _with_window(model.spec, window)
     return model
 
 
@@ -153,7 +153,7 @@ def test_view_unemployed_rows_equal_a_full_scan(monkeypatch: pytest.MonkeyPatch,
 def test_kept_university_values_equal_their_recomputation_after_reuse(name: str) -> None:
     scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
     model = HiringModel(scenario, 11, groups=True)
-    model.scenario = _with_window(model.scenario, 7)
+    model.spec = _with_window(model.spec, 7)
     model.run()  # the month view asks for each row's university type every reported month
     pop, unis = model.population, model.universities
     table = unis.offers_mc.view(np.uint8) + unis.credit_bearing.view(np.uint8)
