@@ -5,4 +5,4 @@ Data flows top to bottom: ``params`` (registry) -> ``scenario`` (TOML, policies)
 and ``store`` (many runs, Parquet) -> ``compare``, ``plots``, ``report``, ``calibrate``.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

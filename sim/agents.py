@@ -152,9 +152,11 @@ class EmployerTable:
 
     Attributes:
         sector: Index into :data:`sim.params.DISCIPLINES` (int8).
-        base_positions: Entry-level positions in normal times (int64).
-        positions: Current positions; posts fewer in a downturn and recovers after (int64).
-        filled: Positions held by workers the model follows (int64).
+        demand_share: The employer's share of the market's target demand (its heavy-tailed size;
+            float64, sums to 1).
+        positions: Current entry-level positions: filled, or open as vacancies (int64).
+        filled: Positions held by workers the model follows or promised to a student who accepted
+            an offer before graduating (int64).
         base_pay: Mean annual pay the employer offers (float64).
         premium_draw: Pays an MC premium when below the current paying share.
         premium_level: Where in the premium range its premium sits, uniform in [0, 1).
@@ -169,7 +171,7 @@ class EmployerTable:
     """
 
     sector: np.ndarray
-    base_positions: np.ndarray
+    demand_share: np.ndarray
     positions: np.ndarray
     filled: np.ndarray
     base_pay: np.ndarray
@@ -213,8 +215,8 @@ class EmployerTable:
         base_pay *= (sector_pay / mean)[sector]
         return cls(
             sector=sector,
-            base_positions=base,
-            positions=base.copy(),
+            demand_share=sizes / sizes.sum(),
+            positions=base,
             filled=np.zeros(n, dtype=np.int64),
             base_pay=base_pay,
             premium_draw=rng.random(n),
@@ -245,7 +247,8 @@ class Employer(mesa.Agent):
         index: Row in the model's :class:`EmployerTable`.
         sector: Its sector (a discipline name).
         positions: Current entry-level positions.
-        filled: Positions held.
+        filled: Positions held (or promised to a student with an offer).
+        open_vacancies: Its vacancies open now.
         base_pay: Mean annual pay it offers.
         mc_value: Learned worth of an MC relative to its prior belief.
         genai_value: Learned worth of a GenAI MC relative to its prior belief.
@@ -264,6 +267,9 @@ class Employer(mesa.Agent):
     sector = property(lambda self: DISCIPLINES[int(self._table.sector[self.index])])
     positions = property(lambda self: int(self._table.positions[self.index]))
     filled = property(lambda self: int(self._table.filled[self.index]))
+    open_vacancies = property(
+        lambda self: int(np.count_nonzero(self.model.vacancies.employer == self.index))
+    )
     base_pay = property(lambda self: float(self._table.base_pay[self.index]))
     mc_value = property(lambda self: float(self._table.value[self.index, 0]))
     genai_value = property(lambda self: float(self._table.value[self.index, 1]))

@@ -100,11 +100,11 @@ def progress(
     p: Mapping[str, Value],
     month: int,
     rng: np.random.Generator,
-) -> tuple[int, int]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Advance enrolled students one month: engagement, dropout, graduation.
 
     Returns:
-        ``(graduates, dropouts)`` this month.
+        The rows of this month's ``(graduates, dropouts)``.
     """
     enrolled = pop.status == ENROLLED
     rows = np.flatnonzero(enrolled)
@@ -135,7 +135,7 @@ def progress(
     grad = np.flatnonzero(enrolled & (pop.months_enrolled >= p["students.program_months"]))
     leave_university(pop, grad, GRADUATE, p, month)
     leave_university(pop, drop, DROPOUT, p, month)
-    return int(grad.size), int(drop.size)
+    return grad, drop
 
 
 def leave_university(

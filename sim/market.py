@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim import wages
 from sim.agents import EmployerTable
 from sim.params import DISCIPLINES, Value
-from sim.population import GRADUATE, NEVER, NO_EMPLOYER, Population, reset_rows
+from sim.population import DROPOUT, ENROLLED, GRADUATE, NEVER, NO_EMPLOYER, Population, reset_rows
 from sim.sampling import bernoulli_positions
+from sim.vacancies import VacancyStock
 from sim.wages import Hires
 
 EXPERIENCE_CAP = np.iinfo(np.int16).max
@@ -35,19 +36,29 @@ class MarketRound:
     """What happened in one month's matching round.
 
     Attributes:
-        vacancies: Vacancies open for the round.
+        vacancies: Vacancies open for the round (the stock, including this month's postings).
         applications: Applications sent.
-        hires: The hires made.
+        hires: The hires made: jobs that start now and offers accepted by final-year students
+            (their jobs start at graduation).
         unemployed_seekers: Rows of the unemployed people of the labour force when the round
             began, ascending (None when the round did not list them). No one loses a job or
             leaves the labour force during a round, so those of them still without a job after it
             are exactly the unemployed people of the labour force then.
+        filled: Positions in the stock of the vacancies filled, ascending.
+        lifetime_applications: Applications each filled vacancy received since it was posted,
+            this month's included.
+        hired_unemployed: Hires of people who were unemployed when the round began.
+        student_seekers: Final-year students who searched.
     """
 
     vacancies: int
     applications: int
     hires: Hires
     unemployed_seekers: np.ndarray | None = None
+    filled: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    lifetime_applications: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    hired_unemployed: int = 0
+    student_seekers: int = 0
 
 
 def end_jobs(pop: Population, emp: EmployerTable, rows: np.ndarray, month: int) -> None:
@@ -98,31 +109,6 @@ def separate(
     return int(leaving.size)
 
 
-def post_vacancies(
-    emp: EmployerTable, p: Mapping[str, Value], rng: np.random.Generator
-) -> np.ndarray:
-    """Post vacancies for open positions; return the employer of each vacancy.
-
-    Each open position is posted with probability ``employers.vacancy_multiplier`` and the rest
-    are withdrawn. Withdrawn positions come back each month at ``employers.position_recovery_rate``
-    times the multiplier, so the stock of withdrawn positions stays bounded while a downturn lasts
-    (about ``(1 - m) / (r * m)`` months of open positions) and drains once it ends.
-    """
-    share = p["employers.vacancy_multiplier"]
-    # Binomial draws only where there is something to draw: numpy draws nothing for n = 0, so
-    # the stream is the same as one draw over every employer, at a fraction of the cost.
-    missing = np.maximum(emp.base_positions - emp.positions, 0)
-    some = np.flatnonzero(missing)
-    emp.positions[some] += rng.binomial(
-        missing[some], p["employers.position_recovery_rate"] * share
-    )
-    open_ = np.maximum(emp.positions - emp.filled, 0)
-    some = np.flatnonzero(open_)
-    posted = rng.binomial(open_[some], share)
-    emp.positions[some] -= open_[some] - posted
-    return np.repeat(some, posted)
-
-
 def scores(
     pop: Population,
     emp: EmployerTable,
@@ -156,7 +142,8 @@ def scores(
     genai_w = p["employers.genai_score_weight"] + np.where(
         emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
     )
-    score = signal + p["employers.degree_weight"] * (pop.status[person] == GRADUATE)
+    # Applicants are graduates, dropouts and final-year students (who will hold the degree).
+    score = signal + p["employers.degree_weight"] * (pop.status[person] != DROPOUT)
     if experience is None:
         experience = pop.experience(month, person)
     score += exp_w * (experience / 12.0)
@@ -169,71 +156,93 @@ def scores(
     return score
 
 
+def searching_students(pop: Population, p: Mapping[str, Value]) -> np.ndarray:
+    """Final-year students who search: in the last ``market.pre_graduation_search_months`` of
+    their programme and without an accepted offer, ascending."""
+    window = int(p["market.pre_graduation_search_months"])
+    if window <= 0:
+        return np.empty(0, dtype=np.int64)
+    final_year = pop.months_enrolled >= int(p["students.program_months"]) - window
+    final_year &= pop.status == ENROLLED
+    final_year &= pop.offer_employer == NO_EMPLOYER
+    return np.flatnonzero(final_year)
+
+
 def match(
     pop: Population,
     emp: EmployerTable,
-    vacancy_employer: np.ndarray,
+    stock: VacancyStock,
     p: Mapping[str, Value],
     month: int,
     rng: np.random.Generator,
 ) -> MarketRound:
-    """Run one matching round and apply its hires.
+    """Run one matching round over the open vacancies and apply its hires.
 
-    Seekers are the unemployed people of the market, who send ``market.applications_per_seeker``
-    applications each, and employed people searching on the job (each independently with
+    Seekers are the unemployed people of the market and the final-year students who search
+    (:func:`searching_students`), who send ``market.applications_per_seeker`` applications each,
+    and employed people searching on the job (each independently with
     ``market.on_the_job_search_prob``), who send one. Which applications reach which vacancy and
-    which of them its employer screens is drawn by :func:`screened_applications`; only the
-    screened ones are scored.
+    which of them its employer screens (``employers.applicants_screened`` a month) is drawn by
+    :func:`screened_applications`; only the screened ones are scored, and only those reaching
+    ``employers.hiring_standard`` can get an offer. Each vacancy's received applications are added
+    to its lifetime count in ``stock``; the caller removes the filled vacancies from it.
     """
-    n_vac = vacancy_employer.size
+    n_vac = stock.size
     if n_vac == 0:
         return MarketRound(0, 0, Hires.none())
     has_job = pop.employer != NO_EMPLOYER
     # In the labour force and not employed (for booleans, a > b is a & ~b: one pass fewer).
     seekers_unemployed = np.flatnonzero(np.greater(pop.status >= GRADUATE, has_job))
+    students = searching_students(pop, p)
     # On-the-job search: rows drawn sparsely with the probability, the employed ones kept.
     drawn = bernoulli_positions(rng, has_job.size, p["market.on_the_job_search_prob"])
     on_the_job = drawn[np.flatnonzero(has_job[drawn])]
-    seekers = np.concatenate([seekers_unemployed, on_the_job])
-    n_unemployed = seekers_unemployed.size
+    seekers = np.concatenate([seekers_unemployed, students, on_the_job])
+    n_full = seekers_unemployed.size + students.size  # seekers without a job
     per_seeker = int(p["market.applications_per_seeker"])
-    n_apps = per_seeker * n_unemployed + on_the_job.size
+    n_apps = per_seeker * n_full + on_the_job.size
     if n_apps == 0:
-        return MarketRound(n_vac, 0, Hires.none(), seekers_unemployed)
+        return MarketRound(
+            n_vac, 0, Hires.none(), seekers_unemployed, student_seekers=students.size
+        )
 
     # Vacancies sorted by sector, so a share of applications can target the seeker's own sector.
-    sector_of_vac = emp.sector[vacancy_employer]
+    sector_of_vac = emp.sector[stock.employer]
     order = np.argsort(sector_of_vac, kind="stable")
-    vacancy_employer = vacancy_employer[order]
+    vacancy_employer = stock.employer[order]
     # The screened applications, by position among them: application i is by seekers[who[i]]
     # to vacancy[i], in seeker order (as they were sent). The others are never read.
-    vacancy, who = screened_applications(
+    vacancy, who, received = screened_applications(
         rng,
         pop.discipline[seekers],
-        n_unemployed,
+        n_full,
         per_seeker,
         sector_of_vac[order],
         p["market.own_sector_share"],
         p["employers.applicants_screened"],
     )
+    stock.applications[order] += received.astype(np.int32)
     person, employer = seekers[who], vacancy_employer[vacancy]
     signal = p["employers.skill_signal_noise"] * rng.standard_normal(who.size)
     signal += pop.skill[person]
-    # Unemployed seekers come first and have no current job: their experience is banked.
-    from_employed = np.searchsorted(who, n_unemployed)
+    # Seekers without a job come first: their experience is banked.
+    from_employed = np.searchsorted(who, n_full)
     experience = pop.experience_months[person].astype(np.int32)
     experience[from_employed:] = pop.experience(month, person[from_employed:])
     score = scores(pop, emp, p, person, employer, signal, month, experience)
     # Offered salaries are computed for each round's winners only (the others are never read).
-    rates = wages.premium_rates(emp, p)
+    rates, level = wages.premium_rates(emp, p), wages.pay_level(emp, p)
+    # Live applications, ascending, with their vacancy, score and seeker (compacted each round):
+    # those screened that reach the hiring standard.
+    app = np.flatnonzero(score >= p["employers.hiring_standard"])
+    app_vacancy, app_score, app_who = vacancy[app], score[app], who[app]
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
     # whose offer was declined go to their runner-up in the next round.
-    hired_person, hired_employer, hired_salary = [], [], []
+    hired_person, hired_employer, hired_salary, filled = [], [], [], []
+    hired_unemployed = 0
     offered = np.zeros(seekers.size, dtype=bool)
-    # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
-    app, app_vacancy, app_score, app_who = np.arange(who.size), vacancy, score, who
     rounds = int(p["market.offer_rounds"])
     for round_ in range(rounds):
         if app.size == 0:
@@ -242,26 +251,29 @@ def match(
         win = app[_best_of_groups(app_vacancy, app_score, n_vac)]
         o_person, o_employer = person[win], employer[win]
         o_salary = wages.offer_salary(
-            emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person], rates
-        )
+            emp, p, o_employer, signal[win], pop.has_mc[o_person], pop.has_cb[o_person], rates,
+            level,
+        )  # fmt: skip
         # Each person's best offer (ties to the first vacancy), in ascending person order
-        # (seekers are unemployed rows, then on-the-job rows: two ascending runs).
+        # (seekers are three ascending runs: unemployed, students, on the job).
         best = _best_of_runs(who[win], o_salary)
         best = best[np.argsort(o_person[best], kind="stable")]
         h_person, h_employer, h_salary = o_person[best], o_employer[best], o_salary[best]
         current = pop.employer[h_person]
         better = h_salary > pop.salary[h_person] * (1.0 + p["market.job_switch_threshold"])
-        accept = (current == NO_EMPLOYER) | (better & (h_employer != current))
-        filled_vacancy = vacancy[win[best[accept]]]
+        jobless = current == NO_EMPLOYER
+        accept = jobless | (better & (h_employer != current))
+        hired_unemployed += int(np.count_nonzero(jobless & (pop.status[h_person] >= GRADUATE)))
+        filled.append(vacancy[win[best[accept]]])
         h_person, h_employer, h_salary = h_person[accept], h_employer[accept], h_salary[accept]
-        end_jobs(pop, emp, h_person[pop.employer[h_person] != NO_EMPLOYER], month)
+        end_jobs(pop, emp, h_person[~jobless[accept]], month)
         pop.employer[h_person] = h_employer
         hired_person.append(h_person)
         hired_employer.append(h_employer)
         hired_salary.append(h_salary)
         # Filled vacancies and every applicant who received an offer leave the round.
         done_vacancy = np.zeros(n_vac, dtype=bool)
-        done_vacancy[filled_vacancy] = True
+        done_vacancy[filled[-1]] = True
         offered[who[win]] = True
         if round_ + 1 < rounds:
             keep = np.flatnonzero(~done_vacancy[app_vacancy] & ~offered[app_who])
@@ -271,15 +283,53 @@ def match(
     h_person = np.concatenate(hired_person) if hired_person else np.empty(0, np.int64)
     h_employer = np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64)
     h_salary = np.concatenate(hired_salary) if hired_salary else np.empty(0, np.float64)
-    pop.salary[h_person] = h_salary
-    pop.hired_month[h_person] = month
-    pop.unemployed_since[h_person] = NEVER
+    # Final-year students hold the offer until graduation (:func:`start_offered_jobs`).
+    student = pop.status[h_person] == ENROLLED
+    starts, promised = h_person[~student], h_person[student]
+    pop.employer[promised] = NO_EMPLOYER
+    pop.offer_employer[promised] = h_employer[student]
+    pop.offer_salary[promised] = h_salary[student]
+    pop.salary[starts] = h_salary[~student]
+    pop.hired_month[starts] = month
+    pop.unemployed_since[starts] = NEVER
     emp.filled += np.bincount(h_employer, minlength=emp.filled.size)
     has_mc = pop.has_mc[h_person]
     emp.last_hire[h_employer] = month
     emp.last_mc_hire[h_employer[has_mc]] = month
     hires = Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
-    return MarketRound(n_vac, n_apps, hires, seekers_unemployed)
+    filled_at = np.sort(order[np.concatenate(filled)]) if filled else np.empty(0, np.int64)
+    return MarketRound(
+        n_vac,
+        n_apps,
+        hires,
+        seekers_unemployed,
+        filled=filled_at,
+        lifetime_applications=stock.applications[filled_at].astype(np.int64),
+        hired_unemployed=hired_unemployed,
+        student_seekers=int(students.size),
+    )
+
+
+def start_offered_jobs(
+    pop: Population, emp: EmployerTable, graduates: np.ndarray, dropouts: np.ndarray, month: int
+) -> int:
+    """Start the jobs that new graduates accepted before graduating; release dropouts' offers.
+
+    Returns how many jobs started. A dropout's promised position is freed (the employer posts it
+    again).
+    """
+    offer = pop.offer_employer[dropouts]
+    emp.filled -= np.bincount(offer[offer != NO_EMPLOYER], minlength=emp.filled.size)
+    pop.offer_employer[dropouts] = NO_EMPLOYER
+    pop.offer_salary[dropouts] = 0.0
+    starting = graduates[pop.offer_employer[graduates] != NO_EMPLOYER]
+    pop.employer[starting] = pop.offer_employer[starting]
+    pop.salary[starting] = pop.offer_salary[starting]
+    pop.hired_month[starting] = month
+    pop.unemployed_since[starting] = NEVER
+    pop.offer_employer[starting] = NO_EMPLOYER
+    pop.offer_salary[starting] = 0.0
+    return int(starting.size)
 
 
 def _best_of_runs(group: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -369,7 +419,9 @@ def screened_applications(
         applicants_screened: ``S``: applications a vacancy screens on average (when it has more).
 
     Returns:
-        ``(vacancy, seeker)`` of each screened application, sorted by seeker, then vacancy.
+        ``(vacancy, seeker, received)``: the vacancy and seeker of each screened application,
+        sorted by seeker, then vacancy; and the applications each vacancy received (screened or
+        not).
     """
     n_groups = len(DISCIPLINES)
     n_vac = vacancy_sector.size
@@ -440,7 +492,7 @@ def screened_applications(
     shift = int(n_vac).bit_length()
     key = (seeker << shift) | slot_vacancy
     key.sort()
-    return key & ((1 << shift) - 1), key >> shift
+    return key & ((1 << shift) - 1), key >> shift, received
 
 
 POISSON_SLACK = 4.0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from sim import wages
 from sim.params import DISCIPLINES
 from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER
 
@@ -90,7 +91,73 @@ METRICS: tuple[Metric, ...] = (
         "Unemployed people (graduates and dropouts) in the labour force at month end.",
         "Unemployed",
     ),
-    Metric("vacancies", "vacancies", "Vacancies open for the month's matching round.", "Vacancies"),
+    Metric(
+        "vacancies",
+        "vacancies",
+        "Vacancies open during the month's matching round: the stock carried from last month "
+        "less withdrawals, plus this month's postings. (Before hiresim 0.3 every vacancy was "
+        "posted anew each month, so this was a monthly flow.)",
+        "Vacancies",
+    ),
+    Metric(
+        "open_vacancies",
+        "vacancies",
+        "Vacancies still open at month end (the stock after the matching round).",
+        "Open vacancies",
+    ),
+    Metric(
+        "vacancies_posted",
+        "vacancies",
+        "Vacancies posted this month: new positions and positions a worker left.",
+        "Vacancies posted",
+    ),
+    Metric(
+        "vacancy_fill_rate",
+        "share",
+        "Vacancies filled this month / vacancies open during the month's matching round.",
+        "Vacancy fill rate",
+    ),
+    Metric(
+        "applications_per_vacancy",
+        "applications",
+        "Mean applications received since posting (this month's included) by the vacancies "
+        "filled this month.",
+        "Applications per filled vacancy",
+    ),
+    Metric(
+        "job_finding_rate",
+        "share",
+        "People unemployed in the labour force when the month's matching round began (those "
+        "whose job ended this month included) who were hired in it / those people.",
+        "Job-finding rate",
+    ),
+    Metric(
+        "positions",
+        "positions",
+        "Entry-level positions at month end: filled, promised to a final-year student, or open.",
+        "Positions",
+    ),
+    Metric(
+        "target_demand",
+        "positions",
+        "Target labour demand this month (sim.demand): jobs per labour force x the labour force "
+        "demand serves x the cycle x the productivity factor.",
+        "Target demand",
+    ),
+    Metric(
+        "graduates_with_offer_share",
+        "share",
+        "Graduates who started a job accepted before graduating / graduates, in the latest "
+        "month with graduates (this one or earlier; blank before the first).",
+        "Graduates with a job at graduation",
+    ),
+    Metric(
+        "observed_productivity",
+        "skill SD",
+        "Mean productivity employers have observed in their hires (discounted records, pooled "
+        "over employers): what drives the pay level and the productivity factor of demand.",
+        "Observed productivity of hires",
+    ),
     Metric("applications", "applications", "Applications sent in the month.", "Applications"),
     Metric("hires", "people", "Hires made in the month (first jobs and job changes).", "Hires"),
     Metric(
@@ -425,6 +492,45 @@ def unemployed(model: HiringModel, v: MonthView) -> float:
 
 def vacancies(model: HiringModel, v: MonthView) -> float:
     return float(model.record.market_round.vacancies)
+
+
+def open_vacancies(model: HiringModel, v: MonthView) -> float:
+    return float(model.vacancies.size)
+
+
+def vacancies_posted(model: HiringModel, v: MonthView) -> float:
+    return float(model.record.vacancies_posted)
+
+
+def vacancy_fill_rate(model: HiringModel, v: MonthView) -> float:
+    r = model.record.market_round
+    return _share(r.filled.size, r.vacancies)
+
+
+def applications_per_vacancy(model: HiringModel, v: MonthView) -> float:
+    return _mean(model.record.market_round.lifetime_applications)
+
+
+def job_finding_rate(model: HiringModel, v: MonthView) -> float:
+    r = model.record.market_round
+    listed = r.unemployed_seekers
+    return _share(r.hired_unemployed, listed.size if listed is not None else 0)
+
+
+def positions(model: HiringModel, v: MonthView) -> float:
+    return float(model.employers.positions.sum())
+
+
+def target_demand(model: HiringModel, v: MonthView) -> float:
+    return float(model.demand.target)
+
+
+def graduates_with_offer_share(model: HiringModel, v: MonthView) -> float:
+    return _share(model.record.started_at_graduation, model.record.graduates)
+
+
+def observed_productivity(model: HiringModel, v: MonthView) -> float:
+    return wages.observed_productivity(model.employers, model.p)
 
 
 def applications(model: HiringModel, v: MonthView) -> float:

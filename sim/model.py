@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from sim import enrolment, learning, market, metrics, wages
+from sim import demand, enrolment, learning, market, metrics, wages
 from sim.agents import Employer, EmployerTable, University, UniversityTable
 from sim.groups import GroupRecorder
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, GRADUATE, Population
 from sim.sampling import categorical
+from sim.vacancies import VacancyStock
 from sim.wages import Hires
 
 STREAMS: tuple[str, ...] = (
@@ -114,10 +115,21 @@ class MonthRecord:
 
     Attributes:
         new_enrolments: Students enrolled this month.
+        graduates: Students who graduated in the latest month with graduates (this one or
+            earlier).
+        started_at_graduation: Of them, those who started a job accepted before graduating.
+        positions_opened: Positions opened toward target demand.
+        vacancies_withdrawn: Vacancies withdrawn (their positions closed).
+        vacancies_posted: Vacancies posted (new positions and positions left open by a worker).
         market_round: The matching round.
     """
 
     new_enrolments: int = 0
+    graduates: int = 0
+    started_at_graduation: int = 0
+    positions_opened: int = 0
+    vacancies_withdrawn: int = 0
+    vacancies_posted: int = 0
     market_round: market.MarketRound = field(
         default_factory=lambda: market.MarketRound(0, 0, Hires.none())
     )
@@ -135,6 +147,8 @@ class HiringModel(mesa.Model):
         population: Struct-of-arrays state of every person followed.
         universities: Per-university state behind the University agents.
         employers: Per-employer state behind the Employer agents.
+        vacancies: The open vacancies.
+        demand: Labour demand (target positions and what it follows).
         rows: Reported metrics, one dict per reported month.
         groups: Recorder of the monthly outcomes by group (None when not requested).
     """
@@ -161,6 +175,7 @@ class HiringModel(mesa.Model):
         self.rows: list[dict[str, float]] = []
         self.groups = GroupRecorder() if groups else None
         self.record = MonthRecord()
+        self.latest_graduation = (0, 0)
         self._university_params: tuple[Value, ...] = ()
         self._setup()
 
@@ -171,6 +186,7 @@ class HiringModel(mesa.Model):
         n_emps = max(2, round(n / p["employers.students_per_employer"]))
         cohorts = SteadyState.of(p, n, self.month)
         labour_force = cohorts.annual_intake * p["market.career_window_months"] / 12
+        self.demand = demand.Demand.start(p, labour_force)
 
         self.universities = UniversityTable.create(rng, n_unis, p["universities.mc_offer_share"])
         with gc_paused():
@@ -188,7 +204,7 @@ class HiringModel(mesa.Model):
         self.employers = EmployerTable.create(
             self.streams["employers"],
             n_emps,
-            round(p["employers.jobs_per_labour_force"] * labour_force),
+            round(self.demand.target),
             enrolment.discipline_shares(p),
             sector_pay,
             p["employers.salary_sigma"],
@@ -202,6 +218,8 @@ class HiringModel(mesa.Model):
         self.population = Population.empty(int(1.1 * (n + labour_force)) + 16)
         self._seed_students(rng, cohorts)
         self._seed_labour_force(rng, cohorts)
+        self.vacancies = VacancyStock.empty()
+        self.vacancies.post(self.employers, self.month)
 
     def _seed_students(self, rng: np.random.Generator, cohorts: SteadyState) -> None:
         """Students enrolled at the start of burn-in: one cohort per past intake, thinned by
@@ -255,23 +273,35 @@ class HiringModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """Advance one month: universities, intake, study, learning, labour market, metrics."""
+        """Advance one month: universities, intake, study, learning, labour demand, matching,
+        employers' learning, metrics."""
         self.month += 1
         t, p, s = self.month, self.spec.params_at(self.month), self.streams
         self.p = p
         self._step_universities()
-        pop, unis, emp = self.population, self.universities, self.employers
-        self.record = MonthRecord()
+        pop, unis, emp, stock = self.population, self.universities, self.employers, self.vacancies
+        rec = self.record = MonthRecord()
         if (t - 1) % 12 + 1 == p["students.intake_month"]:
-            self.record.new_enrolments = enrolment.intake(pop, unis, p, t, s["enrolment"])
-        enrolment.progress(pop, unis, p, t, s["enrolment"])
+            rec.new_enrolments = enrolment.intake(pop, unis, p, t, s["enrolment"])
+        graduates, dropouts = enrolment.progress(pop, unis, p, t, s["enrolment"])
+        started = market.start_offered_jobs(pop, emp, graduates, dropouts, t)
+        if graduates.size:
+            self.latest_graduation = (graduates.size, started)
+        rec.graduates, rec.started_at_graduation = self.latest_graduation
         learning.complete(pop, unis, p, t, s["learning"])
         learning.start(pop, unis, p, t, s["learning"])
         market.age_out(pop, emp, p, t)
         market.separate(pop, emp, p, t, s["market"])
-        vacancies = market.post_vacancies(emp, p, s["employers"])
-        self.record.market_round = market.match(pop, emp, vacancies, p, t, s["market"])
-        hires = self.record.market_round.hires
+        productivity = wages.observed_productivity(emp, p)
+        demand.update(self.demand, p, demand.labour_force(pop), productivity)
+        rec.positions_opened, rec.vacancies_withdrawn = demand.adjust_positions(
+            emp, stock, p, self.demand.target, s["employers"]
+        )
+        rec.vacancies_posted = stock.post(emp, t)
+        rec.market_round = market.match(pop, emp, stock, p, t, s["market"])
+        stock.remove(rec.market_round.filled)
+        rec.vacancies_posted += stock.post(emp, t)  # positions left by job changers
+        hires = rec.market_round.hires
         output = wages.productivity(
             pop.skill[hires.person], pop.ai_skill[hires.person], p, s["employers"]
         )

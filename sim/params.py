@@ -676,31 +676,13 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.jobs_per_labour_force",
-        0.9702,
+        1.0,
         "ratio",
         (0.5, 1.2),
         "assumption",
         "assumption: calibrated to recent-graduate unemployment of 5.3-5.8% (NY Fed)" + _FITTED,
-        "Entry-level positions per member of the steady-state early-career labour force.",
-    ),
-    _p(
-        "employers.vacancy_multiplier",
-        1.0,
-        "share",
-        (0.0, 1.0),
-        "assumption",
-        "assumption: 1 = normal times; the recession scenario lowers it to 0.7",
-        "Share of open positions employers post each month; the rest are withdrawn and return "
-        "at the recovery rate.",
-    ),
-    _p(
-        "employers.position_recovery_rate",
-        0.3,
-        "per month",
-        (0.0, 1.0),
-        "assumption",
-        "assumption: a withdrawn position comes back within about three months in normal times",
-        "Monthly share of withdrawn positions that return (times the vacancy multiplier).",
+        "Target entry-level positions per member of the early-career labour force that demand "
+        "serves, in normal times at the reference productivity.",
     ),
     _p(
         "employers.separation_rate",
@@ -843,12 +825,25 @@ _PARAMS: list[Param] = [
     _p(
         "employers.applicants_screened",
         4.0,
-        "applications per vacancy",
-        (1.0, 1000.0),
+        "applications per vacancy per month",
+        (0.1, 1000.0),
         "assumption",
-        "assumption: recruiters read a handful of applications per vacancy, not all of them",
-        "Applications a vacancy's employer screens, on average (a random subset); the best "
-        "screened applicant gets the offer.",
+        "assumption: recruiters read a handful of a vacancy's applications a month, not all of "
+        "them; with the hiring standard it sets how fast vacancies fill (DFH 2013, NACE)" + _FITTED,
+        "Screening capacity: applications an open vacancy's employer reads each month, on "
+        "average (a random subset of those received that month); the best one read that meets "
+        "the hiring standard gets the offer.",
+    ),
+    _p(
+        "employers.hiring_standard",
+        1.6,
+        "score (skill SD)",
+        (-10.0, 10.0),
+        "assumption",
+        "assumption: employers leave a vacancy open rather than hire below a bar; calibrated to "
+        "the monthly vacancy fill rate (DFH 2013, NACE)" + _FITTED,
+        "Lowest ranking score an applicant must reach for an offer; a vacancy whose screened "
+        "applicants all fall short stays open.",
     ),
     _p(
         "employers.skill_signal_noise",
@@ -1023,6 +1018,70 @@ _PARAMS: list[Param] = [
         "Pay rise an employed worker needs to accept another offer.",
     ),
     _p(
+        "market.pre_graduation_search_months",
+        6,
+        "months",
+        (0, 24),
+        "literature",
+        "NACE Student Survey 2014: 30% of job-seeking seniors had accepted an offer before "
+        "graduation (survey Feb-Apr); on-campus recruiting runs through the final year",
+        "Months before graduation in which final-year students search and may accept an offer "
+        "that starts when they graduate (0 = no search before graduation).",
+    ),
+    _p(
+        "market.vacancy_withdrawal_rate",
+        0.05,
+        "per month",
+        (0.0, 1.0),
+        "assumption",
+        "assumption: a few per cent of job adverts lapse and are re-advertised each month",
+        "Monthly probability that an open vacancy lapses: it is withdrawn and its position is "
+        "posted again as a new vacancy (positions close only toward target demand).",
+    ),
+    _p(
+        "market.demand_adjustment_rate",
+        0.1,
+        "per month",
+        (0.0, 1.0),
+        "literature",
+        "del Rio-Chanona et al. 2021 (J. R. Soc. Interface): employment moves toward target "
+        "demand at about 0.1 a month",
+        "Monthly share of the gap between positions and target demand closed (openings when "
+        "below, withdrawals of open vacancies when above).",
+    ),
+    _p(
+        "market.supply_absorption_rate",
+        0.02,
+        "per month",
+        (0.0, 1.0),
+        "literature",
+        "Blanchard & Katz 1992 (BPEA): a regional labour-market shock is absorbed over 5-7 "
+        "years; 0.02 a month is a mean lag of about 4 years. 0 = a fixed stock of jobs",
+        "Monthly share of the gap between the labour force that demand serves and the current "
+        "labour force closed: how fast jobs follow the supply of graduates (0 = never).",
+    ),
+    _p(
+        "market.labour_demand_elasticity",
+        0.3,
+        "elasticity",
+        (0.0, 1.5),
+        "literature",
+        "Hamermesh 1993 (Labor Demand): constant-output own-wage elasticities around 0.3 in "
+        "absolute value",
+        "Elasticity of target demand to graduates' productivity per unit of pay (relative to "
+        "the reference productivity).",
+    ),
+    _p(
+        "market.demand_cycle",
+        1.0,
+        "ratio",
+        (0.1, 2.0),
+        "assumption",
+        "assumption: 1 = normal times; the recession scenario's path is set to match the JOLTS "
+        "fall in job openings, 4.8M to 2.3M, mid-2007 to mid-2009",
+        "Business-cycle multiplier on target labour demand.",
+    ),
+    _p(
         "market.career_window_months",
         60,
         "months",
@@ -1049,6 +1108,28 @@ _PARAMS: list[Param] = [
         "assumption",
         "assumption: calibrated to the NACE mean starting salary of ~$68.5k" + _FITTED,
         "Skill signal at which an applicant is offered the employer's base pay.",
+    ),
+    _p(
+        "wages.productivity_pass_through",
+        0.7,
+        "share",
+        (0.0, 1.0),
+        "literature",
+        "Stansbury & Summers 2018 (NBER w24165): 0.7-1 of productivity growth reaches pay",
+        "Share of a change in the productivity employers observe in their hires (skill and AI "
+        "skill) passed to offered pay; the rest lowers the cost of a unit of output and so "
+        "raises labour demand.",
+    ),
+    _p(
+        "wages.reference_productivity",
+        0.65,
+        "skill SD",
+        (-5.0, 10.0),
+        "assumption",
+        "assumption: the baseline's observed productivity of hires, so that base pay and "
+        "jobs_per_labour_force hold at baseline" + _FITTED,
+        "Observed productivity of hires at which employers offer base pay and labour demand is "
+        "jobs_per_labour_force times the labour force it serves.",
     ),
     _p(
         "wages.raise_after_mc_prob",
@@ -1187,12 +1268,44 @@ TARGETS: tuple[Target, ...] = (
         "recent_grad_unemployment_rate",
     ),
     Target(
+        "vacancy_fill_rate",
+        0.525,
+        0.225,
+        "Davis, Faberman & Haltiwanger 2013 (QJE): vacancy durations of 20-30 working days, "
+        "about 0.6-0.7 filled a month; NACE Recruiting Benchmarks: about 75 days from posting to "
+        "acceptance in college recruiting, about 0.33 a month",
+        "vacancy_fill_rate",
+        note="the band 0.3-0.75 spans both sources: all entry-level hiring and college recruiting",
+    ),
+    Target(
+        "applications_per_vacancy",
+        71.0,
+        30.0,
+        "Institute of Student Employers, Student Recruitment Survey 2023/24: about 1.2M "
+        "applications for about 17k graduate vacancies",
+        "applications_per_vacancy",
+        note="the pooled figure (71); the average over employers (140) is pulled up by a few "
+        "popular employers, and the survey is one year of one country, so the band is wide "
+        "(41-101)",
+    ),
+    Target(
         "mean_starting_salary",
         68_500.0,
         3_500.0,
         "NACE salary survey, class of 2024: mean entry-level salary ~$68.5k",
         "mean_starting_salary",
         note="mean annual salary of the month's hires (graduates, dropouts and job changers)",
+    ),
+    Target(
+        "seniors_with_offer_before_graduation",
+        0.30,
+        0.0,
+        "NACE Student Survey 2014 (and 2012-2016): about 30% of job-seeking graduating seniors "
+        "had accepted an offer, surveyed February-April",
+        "graduates_with_offer_share",
+        status="reference",
+        note="surveyed months before graduation and among those who applied, so a lower bound "
+        "for the model's share of graduates who start a job at graduation",
     ),
     Target(
         "students_mc_improves_prospects",

@@ -67,6 +67,9 @@ class Population:
         hired_month: Month the current job started (int32).
         experience_months: Months employed before the current job (int16).
         unemployed_since: Month the current unemployment spell began (int32).
+        offer_employer: Employer whose offer a final-year student accepted, ``NO_EMPLOYER`` when
+            none; the job starts at graduation (int32).
+        offer_salary: Annual salary of that offer, 0 when none (float32).
     """
 
     status: np.ndarray
@@ -94,6 +97,8 @@ class Population:
     hired_month: np.ndarray
     experience_months: np.ndarray
     unemployed_since: np.ndarray
+    offer_employer: np.ndarray
+    offer_salary: np.ndarray
 
     def __post_init__(self) -> None:
         self._mc_ending: dict[int, list[np.ndarray]] = {}
@@ -320,6 +325,8 @@ _DTYPES: dict[str, tuple[np.dtype, object]] = {
     "hired_month": (np.dtype(np.int32), NEVER),
     "experience_months": (np.dtype(np.int16), 0),
     "unemployed_since": (np.dtype(np.int32), NEVER),
+    "offer_employer": (np.dtype(np.int32), NO_EMPLOYER),
+    "offer_salary": (np.dtype(np.float32), 0.0),
 }
 _FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Population))
 assert set(_FIELDS) == set(_DTYPES), "every Population field needs a dtype and a blank value"

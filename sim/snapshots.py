@@ -59,7 +59,7 @@ def employers_table(model: HiringModel) -> pa.Table:
         {
             "employer": pa.array(np.arange(emp.sector.size), pa.int32()),
             "sector": _labels(emp.sector, DISCIPLINES),
-            "base_positions": pa.array(emp.base_positions),
+            "demand_share": pa.array(emp.demand_share),
             "positions": pa.array(emp.positions),
             "filled": pa.array(emp.filled),
             "base_pay": pa.array(emp.base_pay),

@@ -8,11 +8,15 @@ discounted record of how holders of each credential compare with all their hires
 worth (1 = the prior belief) scales both the credential's weight in ranking and the premium, by
 ``employers.credential_learning``. Because holders are compared with the average hire, a
 credential that everybody holds stops being worth anything: credential inflation can happen, it is
-not assumed away.
+not assumed away. The productivity employers observe in all their hires (skill and AI skill) also
+reaches pay: a share ``wages.productivity_pass_through`` of its difference from the reference
+(:func:`pay_level`); the rest lowers the cost of output and raises labour demand
+(:mod:`sim.demand`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -63,6 +67,20 @@ def premium_rates(emp: EmployerTable, p: Mapping[str, Value]) -> np.ndarray:
     return np.where(pays, rate * np.maximum(learned_worth(emp, p)[:, 0], 0.0), 0.0)
 
 
+def observed_productivity(emp: EmployerTable, p: Mapping[str, Value]) -> float:
+    """Mean productivity employers have observed in their hires (their discounted records,
+    pooled over employers); the reference productivity before any hire."""
+    n = float(emp.all_n.sum())
+    return float(emp.all_sum.sum()) / n if n > 0 else float(p["wages.reference_productivity"])
+
+
+def pay_level(emp: EmployerTable, p: Mapping[str, Value]) -> float:
+    """Factor on every offer for the productivity employers observe: the pass-through share of
+    its log-output difference from the reference (1 at the reference)."""
+    gap = observed_productivity(emp, p) - p["wages.reference_productivity"]
+    return math.exp(p["wages.skill_return"] * p["wages.productivity_pass_through"] * gap)
+
+
 def offer_salary(
     emp: EmployerTable,
     p: Mapping[str, Value],
@@ -71,17 +89,20 @@ def offer_salary(
     has_mc: np.ndarray,
     has_cb: np.ndarray,
     rates: np.ndarray | None = None,
+    level: float | None = None,
 ) -> np.ndarray:
     """Annual salary offered to applicants with skill ``signal`` by employers ``employer``.
 
     Each offer is computed on its own (element by element), so offers computed for a subset of
-    applications equal those computed for all of them. ``rates``: :func:`premium_rates`, when
-    the caller has them.
+    applications equal those computed for all of them. ``rates``: :func:`premium_rates`, and
+    ``level``: :func:`pay_level`, when the caller has them.
     """
     if rates is None:
         rates = premium_rates(emp, p)
+    if level is None:
+        level = pay_level(emp, p)
     relative = signal - p["wages.reference_signal"]
-    pay = emp.base_pay[employer] * np.exp(p["wages.skill_return"] * relative)
+    pay = (emp.base_pay[employer] * level) * np.exp(p["wages.skill_return"] * relative)
     eligible = has_cb if p["employers.premium_requires_credit_bearing"] else has_mc
     return pay * (1.0 + np.where(eligible, rates[employer], 0.0))
 

@@ -25,7 +25,7 @@ name = "bad"
 descripton = "vacancies fall"
 extends = "baseline"
 [params]
-"employers.vacancy_multiplier" = 7.5
+"market.demand_cycle" = 7.5
 """
 
 
@@ -53,7 +53,7 @@ def test_validate_lists_a_misspelt_key_and_an_out_of_range_value_and_exits_2(
     assert result.exit_code == 2
     assert f"OK  {good}" in result.stdout
     assert "descripton" in result.stderr and "did you mean 'description'?" in result.stderr
-    assert "params.employers.vacancy_multiplier = 7.5: out of range" in result.stderr
+    assert "params.market.demand_cycle = 7.5: out of range" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -87,19 +87,19 @@ def test_params_json_has_every_key_filled_for_every_parameter() -> None:
 def test_params_table_and_markdown_show_policies() -> None:
     table = runner.invoke(app, ["params", "recession"])
     assert table.exit_code == 0
-    assert "0.7 from month 13 (vacancies -30%) [recession]" in table.stdout
+    assert "0.82 from month 13 (target demand -18%) [recession]" in table.stdout
     markdown = runner.invoke(app, ["params", "recession", "-f", "markdown"])
-    assert "| `employers.vacancy_multiplier` |" in markdown.stdout
-    assert "- employers.vacancy_multiplier: ramp to 1.0 over months 37-48" in markdown.stdout
+    assert "| `market.demand_cycle` |" in markdown.stdout
+    assert "- market.demand_cycle: ramp to 1.0 over months 37-48" in markdown.stdout
 
 
 def test_params_diff_shows_only_what_differs_and_where_it_came_from(tmp_path: Path) -> None:
     result = runner.invoke(app, ["params", "recession", "--diff", "baseline", "-f", "json"])
     assert result.exit_code == 0
     (row,) = json.loads(result.stdout)["differences"]
-    assert row["name"] == "employers.vacancy_multiplier"
+    assert row["name"] == "market.demand_cycle"
     assert row["a_policies"] == [
-        "0.7 from month 13 (vacancies -30%) [recession]",
+        "0.82 from month 13 (target demand -18%) [recession]",
         "ramp to 1.0 over months 37-48 (recovery) [recession]",
     ]
     assert row["b_policies"] == []
@@ -115,7 +115,7 @@ def test_params_diff_shows_only_what_differs_and_where_it_came_from(tmp_path: Pa
     share = next(line for line in lines if line.startswith("employers.premium_share"))
     assert share.split() == ["employers.premium_share", "0.5", "mine", "0.9", "default"]
     assert any(line.startswith("run.months") for line in lines)
-    assert "A policy: 0.7 from month 13" in table.stdout
+    assert "A policy: 0.82 from month 13" in table.stdout
     assert not any(line.startswith("employers.separation_rate") for line in lines)
 
     same = runner.invoke(app, ["params", "baseline", "--diff", "baseline"])

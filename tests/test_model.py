@@ -179,17 +179,16 @@ def before_step(model: HiringModel) -> Before:
 
 @contextmanager
 def recording_vacancies() -> Iterator[list[np.ndarray]]:
-    """Record the employer of each vacancy :func:`sim.market.post_vacancies` posts."""
+    """Record the employer of each vacancy open when :func:`sim.market.match` runs."""
     posted: list[np.ndarray] = []
-    original = market.post_vacancies
+    original = market.match
 
-    def wrapper(*args: object, **kwargs: object) -> np.ndarray:
-        out = original(*args, **kwargs)
-        posted.append(out.copy())
-        return out
+    def wrapper(*args: object, **kwargs: object) -> market.MarketRound:
+        posted.append(args[2].employer.copy())
+        return original(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(market, "post_vacancies", wrapper)
+        mp.setattr(market, "match", wrapper)
         yield posted
 
 
@@ -212,6 +211,12 @@ def check_people(model: HiringModel) -> None:
     active = ~free
     assert ((pop.university[active] >= 0) & (pop.university[active] < n_uni)).all()
     assert ((pop.discipline[active] >= 0) & (pop.discipline[active] < len(DISCIPLINES))).all()
+
+    # Offers accepted before graduation are held by students only, at a positive salary.
+    promised = pop.offer_employer != NO_EMPLOYER
+    assert not (promised & ~enrolled).any()
+    assert ((pop.offer_employer >= NO_EMPLOYER) & (pop.offer_employer < n_emp)).all()
+    assert (pop.offer_salary[promised] > 0).all() and (pop.offer_salary[~promised] == 0).all()
 
     # Students: not yet left, not employed, still inside their programme.
     assert (pop.exit_month[enrolled] == NEVER).all()
@@ -247,16 +252,19 @@ def check_people(model: HiringModel) -> None:
 
 
 def check_employers(model: HiringModel) -> None:
-    """Positions, filled positions and learned worths are consistent with the workers."""
+    """Positions, filled positions, open vacancies and learned worths are consistent with the
+    workers: every position is held, promised to a student, or open as exactly one vacancy."""
     pop, emp = model.population, model.employers
     employed = pop.employer != NO_EMPLOYER
+    promised = pop.offer_employer != NO_EMPLOYER
     n_emp = emp.sector.size
-    assert employed.sum() == emp.filled.sum()
     held = np.bincount(pop.employer[employed], minlength=n_emp)
+    held += np.bincount(pop.offer_employer[promised], minlength=n_emp)
     np.testing.assert_array_equal(held, emp.filled)
     assert (emp.filled >= 0).all()
-    assert (emp.filled <= emp.positions).all()
-    assert (emp.positions <= emp.base_positions).all()
+    np.testing.assert_array_equal(emp.positions - emp.filled, model.vacancies.by_employer(n_emp))
+    assert (model.vacancies.posted <= model.month).all()
+    assert (model.vacancies.applications >= 0).all()
     assert (emp.last_mc_hire <= emp.last_hire).all()
     assert np.isfinite(emp.value).all()
     assert ((emp.value >= 0) & (emp.value <= 3)).all()
@@ -275,15 +283,26 @@ def check_month(model: HiringModel, before: Before, posted: np.ndarray) -> None:
     hires = rnd.hires
     n_emp = emp.sector.size
     assert rnd.vacancies == posted.size
-    assert hires.person.size <= rnd.vacancies
-    # Each vacancy is filled at most once: no employer hires more than it posted.
+    assert hires.person.size == rnd.filled.size <= rnd.vacancies
+    # Each vacancy is filled at most once: no employer hires more than it had open.
+    assert np.unique(rnd.filled).size == rnd.filled.size
     per_employer = np.bincount(hires.employer, minlength=n_emp)
     assert (per_employer <= np.bincount(posted, minlength=n_emp)).all()
-    # Each person is hired at most once, and holds the job taken, at the agreed salary.
+    np.testing.assert_array_equal(
+        np.sort(hires.employer), np.sort(posted[rnd.filled].astype(np.int64))
+    )
+    # Each person is hired at most once, and holds the job taken (or, a student, the offer), at
+    # the agreed salary.
     assert np.unique(hires.person).size == hires.person.size
-    np.testing.assert_array_equal(pop.employer[hires.person], hires.employer)
-    np.testing.assert_array_equal(pop.salary[hires.person], hires.salary.astype(np.float32))
-    assert (pop.hired_month[hires.person] == month).all()
+    student = pop.status[hires.person] == ENROLLED
+    starts, promised = hires.person[~student], hires.person[student]
+    np.testing.assert_array_equal(pop.employer[starts], hires.employer[~student])
+    np.testing.assert_array_equal(pop.offer_employer[promised], hires.employer[student])
+    np.testing.assert_array_equal(pop.salary[starts], hires.salary[~student].astype(np.float32))
+    np.testing.assert_array_equal(
+        pop.offer_salary[promised], hires.salary[student].astype(np.float32)
+    )
+    assert (pop.hired_month[starts] == month).all()
     assert (hires.salary > 0).all()
     np.testing.assert_array_equal(hires.has_mc, pop.has_mc[hires.person])
 
@@ -318,13 +337,16 @@ def _denominators(model: HiringModel) -> dict[str, int]:
         "mean_skill_employed": int(employed.sum()),
         "salary_gini": int(employed.sum()),
         "employment_ratio_top_bottom_ability": ratio_denominator,
+        "vacancy_fill_rate": model.record.market_round.vacancies,
+        "applications_per_vacancy": int(model.record.market_round.filled.size),
+        "graduates_with_offer_share": model.record.graduates,
     }
 
 
 def check_metrics(model: HiringModel, posted: np.ndarray) -> None:
     """The month's metrics row: counts match the state; shares in [0, 1]; NaN only on 0/0."""
     row = model.rows[-1]
-    pop = model.population
+    pop, emp = model.population, model.employers
     assert row["month"] == model.month
     assert set(row) == set(METRIC_NAMES)
     assert row["students_enrolled"] == np.count_nonzero(pop.status == ENROLLED)
@@ -333,6 +355,7 @@ def check_metrics(model: HiringModel, posted: np.ndarray) -> None:
     assert row["unemployed"] == np.count_nonzero(unemployed)
     assert row["new_enrolments"] == model.record.new_enrolments
     assert row["vacancies"] == posted.size
+    assert row["open_vacancies"] == model.vacancies.size == row["positions"] - emp.filled.sum()
     assert row["hires"] == model.record.market_round.hires.person.size
     assert row["hires"] <= row["vacancies"]
     assert row["applications"] >= 0
@@ -472,6 +495,23 @@ def test_different_seeds_give_different_tables() -> None:
             ),
             id="employer-setup",
         ),
+        pytest.param(
+            lambda: _small(
+                "baseline",
+                **{
+                    "employers.hiring_standard": 0.5,
+                    "employers.applicants_screened": 2.0,
+                    "market.pre_graduation_search_months": 2,
+                    "market.vacancy_withdrawal_rate": 0.2,
+                    "market.demand_adjustment_rate": 0.3,
+                    "market.supply_absorption_rate": 0.1,
+                    "market.labour_demand_elasticity": 1.0,
+                    "wages.productivity_pass_through": 0.2,
+                },
+            ),
+            id="labour-demand",
+        ),
+        pytest.param(lambda: _small("recession"), id="demand-path"),
     ],
 )
 def test_a_market_change_leaves_enrolment_draws_untouched(changed: Callable[[], Scenario]) -> None:

@@ -140,6 +140,18 @@ SEED_SD: dict[str, float] = {
 }
 """Between-seed SD of each metric's mean (20 seeds, before the performance work)."""
 
+LABOUR_MARKET: frozenset[str] = frozenset(
+    {
+        "recent_grad_unemployment_rate", "unemployed", "vacancies", "applications", "hires",
+        "mean_unemployment_duration_months", "median_unemployment_duration_months",
+        "mean_starting_salary", "mean_starting_salary_mc", "mean_starting_salary_no_mc",
+        "employers_hiring_mc_share_12m", "mean_skill_employed",
+    }
+)  # fmt: skip
+"""Metrics the labour market produces. hiresim 0.3 replaced the market (a stock of vacancies,
+screening capacity and a hiring standard, labour demand, search before graduation), so these
+changed by design and are not compared with the figures from before the performance work."""
+
 Z = 4.0
 """Distributional check: |mean over the seeds, now - before| <= Z * SD * sqrt(2 / n_seeds)."""
 
@@ -174,6 +186,8 @@ def test_exact_metrics_identical_at_fixed_seed(now: dict[int, dict[str, float]],
 def test_other_metrics_statistically_unchanged(now: dict[int, dict[str, float]]) -> None:
     assert set(SEED_SD) | EXACT == set(BEFORE[1])
     for name, sd in SEED_SD.items():
+        if name in LABOUR_MARKET:
+            continue
         before = sum(BEFORE[s][name] for s in SEEDS) / len(SEEDS)
         after = sum(now[s][name] for s in SEEDS) / len(SEEDS)
         tolerance = Z * sd * math.sqrt(2 / len(SEEDS))

@@ -44,7 +44,7 @@ SHIPPED = (
     "mc_saturation",
     "recession",
 )
-VACANCIES = "employers.vacancy_multiplier"
+VACANCIES = "market.demand_cycle"
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -125,8 +125,8 @@ def test_recession_step_then_ramp_month_by_month() -> None:
     recession = load_scenario("recession")
     at = {m: recession.params_at(m)[VACANCIES] for m in (-47, 0, 1, 12, 13, 36, 37, 42, 48, 120)}
     assert at[-47] == at[0] == at[1] == at[12] == 1.0  # burn-in and before the step
-    assert at[13] == at[36] == at[37] == 0.7  # the ramp starts from the value in effect
-    assert at[42] == pytest.approx(0.7 + 0.3 * 5 / 11)
+    assert at[13] == at[36] == at[37] == 0.82  # the ramp starts from the value in effect
+    assert at[42] == pytest.approx(0.82 + 0.18 * 5 / 11)
     assert at[48] == at[120] == 1.0  # exactly the target, then held
     assert recession.value(VACANCIES) == 1.0  # the base value is unchanged
 
@@ -163,7 +163,7 @@ value = 0.6
 def test_params_at_gives_a_fresh_dict() -> None:
     recession = load_scenario("recession")
     recession.params_at(20)[VACANCIES] = 99.0
-    assert recession.params_at(20)[VACANCIES] == 0.7
+    assert recession.params_at(20)[VACANCIES] == 0.82
 
 
 # ==================================================================== extends
@@ -356,16 +356,16 @@ def test_to_dict_round_trips_through_json(name: str) -> None:
 
 def test_from_dict_validates(tmp_path: Path) -> None:
     d = load_scenario("recession").to_dict()
-    d["params"]["employers.vacancy_multiplyer"] = 0.5
+    d["params"]["market.demand_cylce"] = 0.5
     d["policies"][0]["value"] = 7.0
     with pytest.raises(ScenarioError) as info:
         Scenario.from_dict(d)
     problems = info.value.problems
     assert {p.key for p in problems} == {
-        "params.employers.vacancy_multiplyer",
+        "params.market.demand_cylce",
         "policy[1].value",
     }
-    assert problems[0].hint == "did you mean 'employers.vacancy_multiplier'?"
+    assert problems[0].hint == "did you mean 'market.demand_cycle'?"
 
 
 # ==================================================================== with_run and with_params
@@ -390,7 +390,7 @@ def test_with_params_overrides_and_records_the_origin() -> None:
     assert swept.value("employers.premium_share") == 0.5
     assert dict(swept.origins)["employers.premium_share"] == "override"
     assert swept.policies == recession.policies
-    assert swept.params_at(13)[VACANCIES] == 0.7
+    assert swept.params_at(13)[VACANCIES] == 0.82
 
 
 def test_with_params_lists_every_problem() -> None:
@@ -420,10 +420,10 @@ months = 60
 seedz = 3
 students = 5
 [params]
-"employers.vacancy_multipler" = 1.0
+"market.demand_cycel" = 1.0
 "employers.premium_share" = 1.5
 "students.program_months" = "four years"
-market.vacancy_multiplier = 0.5
+employers.demand_cycle = 0.5
 [[policy]]
 param = "employers.premium_enabled"
 start = 3
@@ -453,10 +453,10 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
         "description",
         "run.seedz",
         "run.students",
-        "params.employers.vacancy_multipler",
+        "params.market.demand_cycel",
         "params.employers.premium_share",
         "params.students.program_months",
-        "params.market.vacancy_multiplier",
+        "params.employers.demand_cycle",
         "policy[1].end",
         "policy[1].param",
         "policy[2].month",
@@ -467,13 +467,9 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     assert by_key["descripton"].hint == "did you mean 'description'?"
     assert by_key["run.seedz"].hint == "did you mean 'seeds'?"
     assert by_key["run.students"].message == "out of range [100, 10000000]"
-    assert by_key["params.employers.vacancy_multipler"].hint == (
-        "did you mean 'employers.vacancy_multiplier'?"
-    )
+    assert by_key["params.market.demand_cycel"].hint == ("did you mean 'market.demand_cycle'?")
     # Matched on the part after the group when the group is wrong.
-    assert by_key["params.market.vacancy_multiplier"].hint == (
-        "did you mean 'employers.vacancy_multiplier'?"
-    )
+    assert by_key["params.employers.demand_cycle"].hint == ("did you mean 'market.demand_cycle'?")
     assert by_key["params.employers.premium_share"].message == "out of range [0, 1]"
     assert by_key["params.employers.premium_share"].value == 1.5
     assert "cannot ramp" in by_key["policy[1].param"].message
