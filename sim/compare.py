@@ -1143,34 +1143,39 @@ VERDICT_RULES: dict[str, str] = {
 counts (employed per 1,000 students), in this order."""
 
 _WHO_GAINS_KIND = "mc_holding"
-_COUNT = EMPLOYMENT_MEASURES[0]
+_EMPLOYED, _LABOUR_FORCE, _RATE = EMPLOYMENT_MEASURES
 
 
 TRANSFER_READINGS: dict[str, str] = {
-    "displacement": "the losing group's employment rate falls (its CI lies below zero): its "
-    "members lose jobs",
-    "composition": "no group's employment rate moves beyond its CI: people changed group, jobs "
-    "did not change hands",
+    "composition": "the holders' labour force moves beyond its CI: people changed group and "
+    "jobs moved with them, in part or in whole, and each group's rate now describes other "
+    "people",
+    "displacement": "the holders' labour force does not move beyond its CI and the losing "
+    "group's employment rate falls beyond its CI: its members lose jobs to the other group",
 }
-"""How a transfer's line reads the employment rates (:func:`employment_verdict`); otherwise it
-lists them."""
+"""How a transfer's line reads the group sizes and rates (:func:`employment_verdict`); when
+neither applies it lists the rates."""
 
 
 def employment_verdict(
-    counts: Mapping[str, PairedResult], rates: Mapping[str, PairedResult]
+    employed: Mapping[str, PairedResult],
+    labour_force: Mapping[str, PairedResult],
+    rate: Mapping[str, PairedResult],
 ) -> tuple[str, str]:
     """The verdict on a policy's effect on employment (a :data:`VERDICT_RULES` key) and its line.
 
     Args:
-        counts: Paired effects on employed per 1,000 students, by :data:`HOLDING_GROUPS` label.
-        rates: Paired effects on the employment rate, by the same labels; a transfer's line says
-            whether it is displacement or composition (:data:`TRANSFER_READINGS`).
+        employed: Paired effects on employed per 1,000 students, by :data:`HOLDING_GROUPS`
+            label; the verdict reads these.
+        labour_force: Paired effects on the labour force per 1,000 students, by label.
+        rate: Paired effects on the employment rate, by label. With ``labour_force`` they say
+            whether a transfer is composition or displacement (:data:`TRANSFER_READINGS`).
 
     Returns:
         ``(verdict, line)``, e.g. ``("transfer to MC holders", "transfer to MC holders: total
         +0.1 [-0.4, +0.6] employed per 1,000 students; MC holders +6.0 [...], ...")``.
     """
-    holders, non_holders, total = counts["mc_holders"], counts["non_holders"], counts["total"]
+    holders, non_holders, total = (employed[g] for g in HOLDING_GROUPS)
     if not (math.isfinite(total.ci_low) and math.isfinite(total.ci_high)):
         verdict = "undetermined"
     elif total.excludes_zero:
@@ -1182,25 +1187,27 @@ def employment_verdict(
     else:
         verdict = "no clear net effect"
 
-    def effect(r: PairedResult, unit: str) -> str:
+    def effect(r: PairedResult, unit: str = _EMPLOYED.unit) -> str:
         return format_effect(r.difference, r.ci_low, r.ci_high, unit)
 
     line = (
-        f"{verdict}: total {effect(total, _COUNT.unit)} employed {_COUNT.unit}; MC holders "
-        f"{effect(holders, _COUNT.unit)}, non-holders {effect(non_holders, _COUNT.unit)}"
+        f"{verdict}: total {effect(total)} employed {_EMPLOYED.unit}; MC holders "
+        f"{effect(holders)}, non-holders {effect(non_holders)}"
     )
     if verdict.startswith("transfer"):
-        loser = "non_holders" if verdict == "transfer to MC holders" else "mc_holders"
         label = {"mc_holders": "MC holders", "non_holders": "non-holders"}
-        rate_unit = EMPLOYMENT_MEASURES[1].unit
-        if rates[loser].ci_high < 0:
+        loser = "non_holders" if verdict == "transfer to MC holders" else "mc_holders"
+        if labour_force["mc_holders"].excludes_zero:
+            line += (
+                f"; composition: MC holders' labour force {effect(labour_force['mc_holders'])}"
+                " (people changed group)"
+            )
+        elif rate[loser].ci_high < 0:
             line += f"; displacement: {label[loser]}' employment rate "
-            line += effect(rates[loser], rate_unit)
-        elif not any(rates[g].excludes_zero for g in label):
-            line += "; composition: employment rates unchanged, people changed group"
+            line += effect(rate[loser], _RATE.unit)
         else:
             line += "; employment rates: " + ", ".join(
-                f"{label[g]} {effect(rates[g], rate_unit)}" for g in label
+                f"{label[g]} {effect(rate[g], _RATE.unit)}" for g in label
             )
     return verdict, line
 
@@ -1223,18 +1230,18 @@ def _holding_values(
     groups = run.groups
     groups = groups.filter(pc.is_in(groups.column("scenario"), pa.array(list(scenarios))))
     table = employment_by_holding(groups, {s: _students(run, s) for s in scenarios})
-    count, rate = (m.name for m in EMPLOYMENT_MEASURES)
-    # The mean of whole-number counts is exact in any order of summation, so the count is
+    # Means of whole-number counts are exact in any order of summation, so the counts are
     # averaged first and scaled after: equal counts give bitwise-equal values in any table.
-    values = seed_values(table, ["employed", rate], window, keys=("scenario", "seed", "group"))
+    counts = {_EMPLOYED.name: "employed", _LABOUR_FORCE.name: "labour_force"}
+    columns = [*counts.values(), _RATE.name]
+    values = seed_values(table, columns, window, keys=("scenario", "seed", "group"))
     out: dict[tuple[str, str, str], dict[int, float]] = {}
     for r in values.to_pylist():
         scale = 1000.0 / _students(run, r["scenario"])
-        for m, v in ((count, r["employed"]), (rate, r[rate])):
-            value = math.nan if v is None else float(v)
-            out.setdefault((r["scenario"], r["group"], m), {})[int(r["seed"])] = (
-                value * scale if m == count else value
-            )
+        for m in EMPLOYMENT_MEASURES:
+            v = r[counts.get(m.name, m.name)]
+            value = math.nan if v is None else float(v) * (scale if m.name in counts else 1.0)
+            out.setdefault((r["scenario"], r["group"], m.name), {})[int(r["seed"])] = value
     return out
 
 
@@ -1316,8 +1323,7 @@ def compare_who_gains(
             for g in HOLDING_GROUPS
         }
         verdict, line = employment_verdict(
-            {g: effects[g, _COUNT.name] for g in HOLDING_GROUPS},
-            {g: effects[g, EMPLOYMENT_MEASURES[1].name] for g in HOLDING_GROUPS},
+            *({g: effects[g, m.name] for g in HOLDING_GROUPS} for m in EMPLOYMENT_MEASURES)
         )
         for m in EMPLOYMENT_MEASURES:
             for g in HOLDING_GROUPS:
@@ -1352,15 +1358,15 @@ _WHO_GAINS_SCHEMA = _GROUP_SCHEMA.append(pa.field("verdict", pa.string())).appen
 def describe_who_gains() -> str:
     """The sentences that say what a :func:`compare_who_gains` table holds and how to read it."""
     rules = "; ".join(f"'{k}': {v}" for k, v in VERDICT_RULES.items())
+    readings = "; ".join(f"'{k}': {v}" for k, v in TRANSFER_READINGS.items())
+    defined = " ".join(f"{m.name}: {m.description}" for m in EMPLOYMENT_MEASURES)
     return (
-        "Employment by MC holding (groups table, mc_status: holders hold any MC). "
-        f"{_COUNT.name}: {_COUNT.description} employment_rate: "
-        f"{EMPLOYMENT_MEASURES[1].description} The counts answer 'net gain or transfer': "
-        "holders' and non-holders' effects add up to the total's. The rates show each group's "
-        "chance of a job, which also moves when a policy moves people between the groups "
-        "(composition): a transfer with unchanged rates is people changing group, not jobs "
-        f"changing hands. Verdict, from the counts' CIs: {rules}. A transfer's line adds "
-        f"{'; '.join(f'{k!r}: {v}' for k, v in TRANSFER_READINGS.items())}."
+        f"Employment by MC holding (groups table, mc_status: holders hold any MC). {defined} "
+        "The counts answer 'net gain or transfer': holders' and non-holders' effects add up to "
+        "the total's. The rates show each group's chance of a job, but when a policy moves "
+        "people between the groups (the labour force rows) a rate also moves with who is in the "
+        f"group (composition). Verdict, from the employed counts' CIs: {rules}. A transfer's "
+        f"line adds {readings}."
     )
 
 

@@ -120,6 +120,14 @@ EMPLOYMENT_MEASURES: tuple[Metric, ...] = (
         "Employed per 1,000 students",
     ),
     Metric(
+        "labour_force_per_1000_students",
+        "per 1,000 students",
+        "Graduates and dropouts of the group (employed or not) at month end, per 1,000 students "
+        "of the run's population setting: the group's size in the labour market. Holders + "
+        "non-holders = total.",
+        "Labour force per 1,000 students",
+    ),
+    Metric(
         "employment_rate",
         "share",
         "Employed / labour force (graduates and dropouts) of the group at month end: its "
@@ -163,9 +171,12 @@ def employment_by_holding(groups: pa.Table, students: Mapping[str, int]) -> pa.T
     table = pa.concat_tables(parts)
     employed = table.column("employed").to_numpy()
     per = np.array([students[s] for s in table.column("scenario").to_pylist()], dtype=np.float64)
+    labour_force = table.column("labour_force").to_numpy()
     table = table.append_column("employed_per_1000_students", pa.array(1000.0 * employed / per))
-    rate = _ratio(employed, table.column("labour_force").to_numpy())
-    return table.append_column("employment_rate", pa.array(rate))
+    table = table.append_column(
+        "labour_force_per_1000_students", pa.array(1000.0 * labour_force / per)
+    )
+    return table.append_column("employment_rate", pa.array(_ratio(employed, labour_force)))
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ WINDOW = (13, 24)  # the default: the last 12 months
 STUDENTS = 5000
 JOBS = 30.0  # jobs moved or added each month
 PER_1000 = 1000.0 * JOBS / STUDENTS
-COUNT, RATE = (m.name for m in EMPLOYMENT_MEASURES)
+COUNT, LABOUR_FORCE, RATE = (m.name for m in EMPLOYMENT_MEASURES)
 
 
 def _shift(group: str, amount: float) -> tuple[str, str, str, float]:
@@ -51,7 +51,17 @@ NET_GAIN = FakeScenario(
     "net_gain", group_shifts=(_shift("genai", JOBS / 2), _shift("mc_other", JOBS / 2))
 )
 NET_LOSS = FakeScenario("net_loss", group_shifts=(_shift("none", -JOBS),))
-SCENARIOS = [BASELINE, IDENTICAL, TRANSFER, REVERSE, NET_GAIN, NET_LOSS]
+MOVED = FakeScenario(
+    "moved",
+    group_shifts=(
+        _shift("genai", JOBS),
+        ("mc_status", "genai", "labour_force", JOBS + 2),
+        _shift("none", -JOBS),
+        ("mc_status", "none", "labour_force", -JOBS - 2),
+    ),
+    description="People gain an MC and take their jobs with them.",
+)
+SCENARIOS = [BASELINE, IDENTICAL, TRANSFER, REVERSE, NET_GAIN, NET_LOSS, MOVED]
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +106,16 @@ def test_a_pure_transfer_leaves_the_total_at_exactly_zero(table) -> None:
     assert _row(table, TRANSFER.name, RATE, "total")["difference"] == pytest.approx(0, abs=1e-15)
 
 
+def test_a_transfer_of_people_with_their_jobs_reads_as_composition(table) -> None:
+    total = _row(table, MOVED.name, COUNT, "total")
+    assert total["difference"] == 0.0 and total["verdict"] == "transfer to MC holders"
+    size = _row(table, MOVED.name, LABOUR_FORCE, "mc_holders")
+    assert size["difference"] == pytest.approx(1000.0 * (JOBS + 2) / STUDENTS, rel=1e-12)
+    assert _row(table, MOVED.name, LABOUR_FORCE, "total")["difference"] == 0.0
+    assert "; composition: MC holders' labour force +6.4" in total["verdict_text"]
+    assert "displacement" not in total["verdict_text"]
+
+
 def test_verdicts_follow_the_truth(table) -> None:
     assert _verdict(table, REVERSE.name) == "transfer to non-holders"
     assert _verdict(table, NET_GAIN.name) == "net gain"
@@ -135,8 +155,8 @@ def test_row_order_units_and_kinds(table) -> None:
     assert [(r["metric"], r["group"]) for r in first] == [
         (m.name, g) for m in EMPLOYMENT_MEASURES for g in HOLDING_GROUPS
     ]
-    assert [r["unit"] for r in first] == ["per 1,000 students"] * 3 + ["share"] * 3
-    assert [r["row_type"] for r in first] == ["group", "group", "total"] * 2
+    assert [r["unit"] for r in first] == ["per 1,000 students"] * 6 + ["share"] * 3
+    assert [r["row_type"] for r in first] == ["group", "group", "total"] * 3
     assert {r["group_kind"] for r in first} == {"mc_holding"}
     assert {r["n_seeds"] for r in first} == {len(SEEDS)}
 
@@ -145,31 +165,35 @@ def _paired(diff: float, lo: float, hi: float) -> PairedResult:
     return PairedResult(5, 1.0, 1.0 + diff, diff, lo, hi, diff, lo, hi, 1.0)
 
 
+FLAT = (0, -1, 1)
+
+
 @pytest.mark.parametrize(
-    ("holders", "non_holders", "total", "rates", "verdict", "reading"),
+    ("holders", "non_holders", "total", "size", "rates", "verdict", "reading"),
     [
-        ((2, 1, 3), (-2, -3, -1), (0, -1, 1), ((0, -1, 1), (0, -1, 1)), "transfer to MC holders",
-         "composition"),
-        ((2, 1, 3), (-2, -3, -1), (0, -1, 1), ((1, 0.5, 2), (0, -1, 1)), "transfer to MC holders",
+        ((2, 1, 3), (-2, -3, -1), FLAT, FLAT, (FLAT, FLAT), "transfer to MC holders",
          "employment rates:"),
-        ((-2, -3, -1), (2, 1, 3), (0, -1, 1), ((-1, -2, -0.5), (0, -1, 1)),
-         "transfer to non-holders", "displacement: MC holders'"),
-        ((2, -1, 5), (-2, -3, -1), (0, -1, 1), ((0, -1, 1), (0, -1, 1)), "no clear net effect",
-         None),
-        ((2, 1, 3), (0, -1, 1), (2, 0.5, 3.5), ((0, -1, 1), (0, -1, 1)), "net gain", None),
-        ((2, math.nan, math.nan), (0, math.nan, math.nan), (2, math.nan, math.nan),
-         ((0, -1, 1), (0, -1, 1)), "undetermined", None),
+        ((2, 1, 3), (-2, -3, -1), FLAT, (2, 1, 3), (FLAT, (-1, -2, -0.5)),
+         "transfer to MC holders", "composition: MC holders' labour force +2"),
+        ((-2, -3, -1), (2, 1, 3), FLAT, FLAT, ((-1, -2, -0.5), FLAT),
+         "transfer to non-holders", "displacement: MC holders' employment rate"),
+        ((2, -1, 5), (-2, -3, -1), FLAT, FLAT, (FLAT, FLAT), "no clear net effect", None),
+        ((2, 1, 3), FLAT, (2, 0.5, 3.5), FLAT, (FLAT, FLAT), "net gain", None),
+        ((-2, -3, -1), FLAT, (-2, -3, -0.5), FLAT, (FLAT, FLAT), "net loss", None),
+        ((2, math.nan, math.nan), (0, math.nan, math.nan), (2, math.nan, math.nan), FLAT,
+         (FLAT, FLAT), "undetermined", None),
     ],
 )  # fmt: skip
-def test_the_verdict_rule(holders, non_holders, total, rates, verdict, reading) -> None:
-    counts = {"mc_holders": holders, "non_holders": non_holders, "total": total}
-    rate = dict(zip(("mc_holders", "non_holders"), rates, strict=True)) | {"total": (0, -1, 1)}
+def test_the_verdict_rule(holders, non_holders, total, size, rates, verdict, reading) -> None:
+    employed = {"mc_holders": holders, "non_holders": non_holders, "total": total}
+    labour_force = {"mc_holders": size, "non_holders": FLAT, "total": FLAT}
+    rate = dict(zip(("mc_holders", "non_holders"), rates, strict=True)) | {"total": FLAT}
     got, line = employment_verdict(
-        {g: _paired(*v) for g, v in counts.items()}, {g: _paired(*v) for g, v in rate.items()}
+        *({g: _paired(*v) for g, v in m.items()} for m in (employed, labour_force, rate))
     )
     assert got == verdict and got in VERDICT_RULES and line.startswith(f"{verdict}: total ")
     if reading is None:
-        assert "; composition" not in line and "displacement" not in line
+        assert not any(f"; {k}" in line for k in ("composition", "displacement", "employment"))
     else:
         assert reading in line
 
@@ -267,11 +291,12 @@ def test_real_run_counts_add_up(real_run: Path) -> None:
     np.testing.assert_array_equal(counts["total"].to_numpy(), pathway.loc[counts.index].to_numpy())
     # The policy makes more holders: both their jobs and their labour force grow.
     effects = compare_who_gains(real_run)
-    assert effects.num_rows == 6 and set(effects.column("n_seeds").to_pylist()) == {2}
+    assert effects.num_rows == 9 and set(effects.column("n_seeds").to_pylist()) == {2}
     rows = {(r["metric"], r["group"]): r for r in effects.to_pylist()}
-    for col in ("baseline_mean", "scenario_mean", "difference"):
-        parts = rows[COUNT, "mc_holders"][col] + rows[COUNT, "non_holders"][col]
-        assert parts == pytest.approx(rows[COUNT, "total"][col], rel=1e-12)
+    for measure in (COUNT, LABOUR_FORCE):
+        for col in ("baseline_mean", "scenario_mean", "difference"):
+            parts = rows[measure, "mc_holders"][col] + rows[measure, "non_holders"][col]
+            assert parts == pytest.approx(rows[measure, "total"][col], rel=1e-12, abs=1e-9)
     assert rows[COUNT, "mc_holders"]["difference"] > 0 > rows[COUNT, "non_holders"]["difference"]
     assert rows[COUNT, "total"]["verdict"] in VERDICT_RULES
     assert all(0.0 <= rows[RATE, g]["baseline_mean"] <= 1.0 for g in HOLDING_GROUPS)
