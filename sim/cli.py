@@ -239,9 +239,9 @@ def compare_command(
         bool,
         typer.Option(
             "--who-gains",
-            help="Employment of MC holders, non-holders and in total (jobs per 1,000 students, "
-            "employment rates), with a verdict per scenario: net gain or loss, or a transfer "
-            "between the groups. Not with --by or --metric.",
+            help="Employment of MC holders, non-holders and in total (jobs and labour force per "
+            "1,000 students, employment rates), with a verdict per scenario: net gain or loss, or "
+            "a transfer between the groups. Not with --by or --metric.",
         ),
     ] = False,
 ) -> None:

@@ -442,8 +442,9 @@ def _employment_html(
     return [
         "<h3>Employment: MC holders, non-holders and total</h3>",
         '<p class="note">Whether a policy adds jobs (a net gain: the total moves) or moves them '
-        "between graduates who hold a microcredential and those who do not (a transfer: "
-        "holders and non-holders move in opposite directions, the total does not).</p>",
+        "between people in the labour market who hold a microcredential and those who do not "
+        "(a transfer: holders and non-holders move in opposite directions, the total does not)."
+        "</p>",
         f"<ul>{items}</ul>",
         _comparison_html(table),
     ]
