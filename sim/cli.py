@@ -235,42 +235,43 @@ def compare_command(
             "with the highest and lowest baseline mean.",
         ),
     ] = None,
+    who_gains: Annotated[
+        bool,
+        typer.Option(
+            "--who-gains",
+            help="Employment of MC holders, non-holders and in total (jobs and labour force per "
+            "1,000 students, employment rates), with a verdict per scenario: net gain or loss, or "
+            "a transfer between the groups. Not with --by or --metric.",
+        ),
+    ] = False,
 ) -> None:
     """Effects of each scenario against the baseline: paired differences by seed, 95% CIs."""
-    from sim.compare import CompareError, compare, compare_groups, format_table
+    from sim.compare import CompareError, compare, compare_groups, compare_who_gains, format_table
 
     with analysis_errors():
         if gap is not None and by is None:
             raise CompareError("--gap needs --by")
-        if by is None:
-            table = compare(
-                run_dir,
-                baseline=baseline,
-                metrics=metric,
-                scenarios=scenario,
-                month=month,
-                window=window,
-                against=against,
-                method="bootstrap" if bootstrap else "t",
-            )
+        if who_gains and (by is not None or metric):
+            raise CompareError("--who-gains has its own rows: drop --by and --metric")
+        common = {
+            "baseline": baseline,
+            "scenarios": scenario,
+            "month": month,
+            "window": window,
+            "against": against,
+            "method": "bootstrap" if bootstrap else "t",
+        }
+        if who_gains:
+            table = compare_who_gains(run_dir, **common)
+        elif by is None:
+            table = compare(run_dir, metrics=metric, **common)
         else:
             pair = None
             if gap is not None:
                 pair = tuple(gap.split(":"))
                 if len(pair) != 2:
                     raise CompareError(f"invalid --gap {gap!r}: expected TOP:BOTTOM, e.g. q4:q1")
-            table = compare_groups(
-                run_dir,
-                by,
-                baseline=baseline,
-                metrics=metric,
-                scenarios=scenario,
-                month=month,
-                window=window,
-                against=against,
-                gap=pair,
-                method="bootstrap" if bootstrap else "t",
-            )
+            table = compare_groups(run_dir, by, metrics=metric, gap=pair, **common)
         text = format_table(table, fmt.value)
     if out is None:
         typer.echo(text, nl=False)

@@ -39,7 +39,7 @@ import io
 import json
 import math
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -49,7 +49,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.groups import GROUP_KINDS_BY_NAME
+from sim.groups import (
+    EMPLOYMENT_MEASURES,
+    GROUP_KINDS_BY_NAME,
+    HOLDING_GROUPS,
+    employment_by_holding,
+)
 from sim.metrics import METRICS_BY_NAME
 from sim.store import META_SCENARIO, read_manifest, read_part_metadata, read_table, scan_parts
 
@@ -689,6 +694,34 @@ def _effect_columns(r: PairedResult) -> dict[str, Any]:
     }
 
 
+def _result(
+    rows: list[dict[str, Any]],
+    schema: pa.Schema,
+    setup: _Setup,
+    baseline: str,
+    method_label: str,
+    confidence: float,
+    against: bool,
+    **info: Any,
+) -> pa.Table:
+    """A comparison's rows as a table, with how it was computed in its ``hiresim.compare``
+    metadata (``info`` adds keys, such as the group kind)."""
+    win = setup.window
+    meta = {
+        "run": str(setup.run.path),
+        "against": str(setup.base_run.path) if against else None,
+        "baseline": baseline,
+        **info,
+        "window": [win.first, win.last],
+        "method": method_label,
+        "confidence": confidence,
+        "note": describe(method_label, confidence, win, setup.base_label),
+    }
+    return pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(
+        {"hiresim.compare": json.dumps(meta)}
+    )
+
+
 def metric_unit(metric: str) -> str:
     """The unit of a monthly metric or a groups-table outcome (empty when unknown)."""
     if metric in METRICS_BY_NAME:
@@ -774,18 +807,7 @@ def compare(
                     "confidence": confidence,
                 }
             )
-    info = {
-        "run": str(run.path),
-        "against": str(base_run.path) if against is not None else None,
-        "baseline": baseline,
-        "window": [win.first, win.last],
-        "method": method_label,
-        "confidence": confidence,
-        "note": describe(method_label, confidence, win, setup.base_label),
-    }
-    return pa.Table.from_pylist(rows, schema=_SCHEMA).replace_schema_metadata(
-        {"hiresim.compare": json.dumps(info)}
-    )
+    return _result(rows, _SCHEMA, setup, baseline, method_label, confidence, against is not None)
 
 
 _SCHEMA = pa.schema(
@@ -1074,18 +1096,8 @@ def compare_groups(
                     baseline_ci_high=level.ci_high,
                 )
             )
-    info = {
-        "run": str(run.path),
-        "against": str(base_run.path) if against is not None else None,
-        "baseline": baseline,
-        "by": by,
-        "window": [win.first, win.last],
-        "method": method_label,
-        "confidence": confidence,
-        "note": describe(method_label, confidence, win, setup.base_label),
-    }
-    return pa.Table.from_pylist(rows, schema=_GROUP_SCHEMA).replace_schema_metadata(
-        {"hiresim.compare": json.dumps(info)}
+    return _result(
+        rows, _GROUP_SCHEMA, setup, baseline, method_label, confidence, against is not None, by=by
     )
 
 
@@ -1112,6 +1124,263 @@ def describe(method: str, confidence: float, window: Window, baseline: str) -> s
         f"differences (scenario - baseline), {how}; 0.2 means pairing made the interval five "
         f"times tighter. '*': the CI excludes zero."
     )
+
+
+# ==================================================================== who gains: MC holders
+
+VERDICT_RULES: dict[str, str] = {
+    "net gain": "the total's CI lies above zero",
+    "net loss": "the total's CI lies below zero",
+    "transfer to MC holders": "the total's CI includes zero, the holders' lies above zero and "
+    "the non-holders' below",
+    "transfer to non-holders": "the total's CI includes zero, the non-holders' lies above zero "
+    "and the holders' below",
+    "no clear net effect": "the total's CI includes zero and the groups do not move in opposite "
+    "directions beyond their CIs",
+    "undetermined": "fewer than two seeds: no interval",
+}
+"""Each verdict of :func:`compare_who_gains` and its rule, read from the paired effects on the
+counts (employed per 1,000 students), in this order."""
+
+_WHO_GAINS_KIND = "mc_holding"
+_EMPLOYED, _LABOUR_FORCE, _RATE = EMPLOYMENT_MEASURES
+
+
+TRANSFER_READINGS: dict[str, str] = {
+    "composition": "the holders' labour force moves beyond its CI: people changed group and "
+    "jobs moved with them, in part or in whole, and each group's rate now describes other "
+    "people",
+    "displacement": "the holders' labour force does not move beyond its CI and the losing "
+    "group's employment rate falls beyond its CI: its members lose jobs to the other group",
+}
+"""How a transfer's line reads the group sizes and rates (:func:`employment_verdict`); when
+neither applies it lists the rates."""
+
+
+def employment_verdict(
+    employed: Mapping[str, PairedResult],
+    labour_force: Mapping[str, PairedResult],
+    rate: Mapping[str, PairedResult],
+) -> tuple[str, str]:
+    """The verdict on a policy's effect on employment (a :data:`VERDICT_RULES` key) and its line.
+
+    Args:
+        employed: Paired effects on employed per 1,000 students, by :data:`HOLDING_GROUPS`
+            label; the verdict reads these.
+        labour_force: Paired effects on the labour force per 1,000 students, by label.
+        rate: Paired effects on the employment rate, by label. With ``labour_force`` they say
+            whether a transfer is composition or displacement (:data:`TRANSFER_READINGS`).
+
+    Returns:
+        ``(verdict, line)``, e.g. ``("transfer to MC holders", "transfer to MC holders: total
+        +0.1 [-0.4, +0.6] employed per 1,000 students; MC holders +6.0 [...], ...")``.
+    """
+    holders, non_holders, total = (employed[g] for g in HOLDING_GROUPS)
+    if not (math.isfinite(total.ci_low) and math.isfinite(total.ci_high)):
+        verdict = "undetermined"
+    elif total.excludes_zero:
+        verdict = "net gain" if total.difference > 0 else "net loss"
+    elif holders.ci_low > 0 and non_holders.ci_high < 0:
+        verdict = "transfer to MC holders"
+    elif holders.ci_high < 0 and non_holders.ci_low > 0:
+        verdict = "transfer to non-holders"
+    else:
+        verdict = "no clear net effect"
+
+    def effect(r: PairedResult, unit: str = _EMPLOYED.unit) -> str:
+        return format_effect(r.difference, r.ci_low, r.ci_high, unit)
+
+    line = (
+        f"{verdict}: total {effect(total)} employed {_EMPLOYED.unit}; MC holders "
+        f"{effect(holders)}, non-holders {effect(non_holders)}"
+    )
+    if verdict.startswith("transfer"):
+        label = {"mc_holders": "MC holders", "non_holders": "non-holders"}
+        loser = "non_holders" if verdict == "transfer to MC holders" else "mc_holders"
+        if labour_force["mc_holders"].excludes_zero:
+            line += (
+                f"; composition: MC holders' labour force {effect(labour_force['mc_holders'])}"
+                " (people changed group)"
+            )
+        elif rate[loser].ci_high < 0:
+            line += f"; displacement: {label[loser]}' employment rate "
+            line += effect(rate[loser], _RATE.unit)
+        else:
+            line += "; employment rates: " + ", ".join(
+                f"{label[g]} {effect(rate[g], _RATE.unit)}" for g in label
+            )
+    return verdict, line
+
+
+def _students(run: Run, scenario: str) -> int:
+    """The population setting of one scenario of a run (its recorded run settings)."""
+    students = run.scenario_meta.get(scenario, {}).get("run", {}).get("students") or run.students
+    if not students:
+        raise CompareError(
+            f"the population of {scenario!r} in {run.path} is not recorded, so employment per "
+            "1,000 students cannot be computed"
+        )
+    return int(students)
+
+
+def _holding_values(
+    run: Run, scenarios: Sequence[str], window: Window
+) -> dict[tuple[str, str, str], dict[int, float]]:
+    """Per (scenario, holding group, measure): each seed's mean over the window."""
+    groups = run.groups
+    groups = groups.filter(pc.is_in(groups.column("scenario"), pa.array(list(scenarios))))
+    table = employment_by_holding(groups, {s: _students(run, s) for s in scenarios})
+    # Means of whole-number counts are exact in any order of summation, so the counts are
+    # averaged first and scaled after: equal counts give bitwise-equal values in any table.
+    counts = {_EMPLOYED.name: "employed", _LABOUR_FORCE.name: "labour_force"}
+    columns = [*counts.values(), _RATE.name]
+    values = seed_values(table, columns, window, keys=("scenario", "seed", "group"))
+    out: dict[tuple[str, str, str], dict[int, float]] = {}
+    for r in values.to_pylist():
+        scale = 1000.0 / _students(run, r["scenario"])
+        for m in EMPLOYMENT_MEASURES:
+            v = r[counts.get(m.name, m.name)]
+            value = math.nan if v is None else float(v) * (scale if m.name in counts else 1.0)
+            out.setdefault((r["scenario"], r["group"], m.name), {})[int(r["seed"])] = value
+    return out
+
+
+def compare_who_gains(
+    run: Run | Path | str,
+    *,
+    baseline: str = "baseline",
+    scenarios: Sequence[str] | None = None,
+    month: int | None = None,
+    window: Window | str | None = None,
+    against: Run | Path | str | None = None,
+    method: Method = "t",
+    confidence: float = CONFIDENCE,
+    n_boot: int = 10_000,
+    boot_seed: int = 0,
+) -> pa.Table:
+    """Each scenario's effect on the employment of MC holders, of non-holders and in total.
+
+    Holders are the ``mc_status`` groups of :data:`sim.groups.MC_HOLDER_GROUPS`; each measure of
+    :data:`sim.groups.EMPLOYMENT_MEASURES` is averaged over the window per seed and compared with
+    the baseline on the same seed, like any metric of :func:`compare`. The counts (employed per
+    1,000 students) of holders and non-holders add up to the total, so their effects do too: the
+    total says whether employment rose (a net gain) or only moved between the groups (a
+    transfer). The rates say how each group's chance of a job changed; when a policy moves
+    people from one group to the other they also change with who is in the group (composition).
+    Each scenario gets a verdict (:func:`employment_verdict`, :data:`VERDICT_RULES`).
+
+    Args:
+        run: A run folder (or a loaded :class:`Run`) with a groups table.
+        baseline: Name of the baseline scenario.
+        scenarios: Scenarios to compare; every scenario except the baseline when None.
+        month: Compare a single month's values.
+        window: Compare values averaged over ``A:B`` (inclusive); default the last 12 months.
+        against: Another run folder to take the baseline from (same seeds); each run's counts
+            are per 1,000 of its own students.
+        method: ``t`` or ``bootstrap`` (seeded, resamples seeds).
+        confidence: Interval coverage.
+        n_boot: Bootstrap resamples.
+        boot_seed: Bootstrap generator seed.
+
+    Returns:
+        The columns of :func:`compare_groups` (``group_kind`` ``mc_holding``; ``group``
+        ``mc_holders``, ``non_holders`` or ``total``; ``row_type`` ``group`` or ``total``) plus
+        ``verdict`` and ``verdict_text``, the scenario's verdict on every row of it. Rows by
+        scenario, measure (count, then rate), then group.
+
+    Raises:
+        CompareError: No groups table (or no ``mc_status`` groups), missing baseline, seeds that
+            differ, an unrecorded population, or a window outside the run's months.
+    """
+    run = as_run(run)
+    base_run = as_run(against) if against is not None else run
+    check_group_kind(run, "mc_status")
+    if against is not None:
+        check_group_kind(base_run, "mc_status")
+    require_baseline(base_run, baseline)
+    setup = _setup(run, base_run, baseline, scenarios, month, window, against is not None)
+    win = setup.window
+    b_seeds = base_run.group_seeds(baseline)
+    for s in setup.compared:
+        check_seeds(s, run.group_seeds(s), baseline, b_seeds)
+
+    if against is None:
+        values = base_values = _holding_values(run, (baseline, *setup.compared), win)
+    else:
+        values = _holding_values(run, setup.compared, win)
+        base_values = _holding_values(base_run, [baseline], win)
+    method_label = "paired t" if method == "t" else "paired bootstrap"
+    stats = {"confidence": confidence, "method": method, "n_boot": n_boot, "boot_seed": boot_seed}
+    rows: list[dict[str, Any]] = []
+    for s in setup.compared:
+        effects = {
+            (g, m.name): _paired(
+                base_values.get((baseline, g, m.name), {}),
+                values.get((s, g, m.name), {}),
+                **stats,
+            )
+            for m in EMPLOYMENT_MEASURES
+            for g in HOLDING_GROUPS
+        }
+        verdict, line = employment_verdict(
+            *({g: effects[g, m.name] for g in HOLDING_GROUPS} for m in EMPLOYMENT_MEASURES)
+        )
+        for m in EMPLOYMENT_MEASURES:
+            for g in HOLDING_GROUPS:
+                rows.append(
+                    {
+                        "scenario": s,
+                        "baseline": setup.base_label,
+                        "group_kind": _WHO_GAINS_KIND,
+                        "row_type": "total" if g == "total" else "group",
+                        "group": g,
+                        "metric": m.name,
+                        "unit": m.unit,
+                        "first_month": win.first,
+                        "last_month": win.last,
+                        **_effect_columns(effects[g, m.name]),
+                        "method": method_label,
+                        "confidence": confidence,
+                        "verdict": verdict,
+                        "verdict_text": line,
+                    }
+                )
+    return _result(
+        rows, _WHO_GAINS_SCHEMA, setup, baseline, method_label, confidence, against is not None
+    )
+
+
+_WHO_GAINS_SCHEMA = _GROUP_SCHEMA.append(pa.field("verdict", pa.string())).append(
+    pa.field("verdict_text", pa.string())
+)
+
+
+def describe_who_gains() -> str:
+    """The sentences that say what a :func:`compare_who_gains` table holds and how to read it."""
+    rules = "; ".join(f"'{k}': {v}" for k, v in VERDICT_RULES.items())
+    readings = "; ".join(f"'{k}': {v}" for k, v in TRANSFER_READINGS.items())
+    defined = " ".join(f"{m.name}: {m.description}" for m in EMPLOYMENT_MEASURES)
+    return (
+        f"Employment by MC holding (groups table, mc_status: holders hold any MC). {defined} "
+        "The counts answer 'net gain or transfer': holders' and non-holders' effects add up to "
+        "the total's. The rates show each group's chance of a job, but when a policy moves "
+        "people between the groups (the labour force rows) a rate also moves with who is in the "
+        f"group (composition). Verdict, from the employed counts' CIs: {rules}. A transfer's "
+        f"line adds {readings}."
+    )
+
+
+def verdicts_by_scenario(table: pa.Table) -> dict[str, str]:
+    """Each scenario's verdict line in a :func:`compare_who_gains` table (empty for others)."""
+    if "verdict_text" not in table.column_names:
+        return {}
+    scenarios = table.column("scenario").to_pylist()
+    return dict(zip(scenarios, table.column("verdict_text").to_pylist(), strict=True))
+
+
+def verdict_lines(table: pa.Table) -> list[str]:
+    """``scenario: verdict line``, one per scenario of a :func:`compare_who_gains` table."""
+    return [f"{s}: {line}" for s, line in verdicts_by_scenario(table).items()]
 
 
 # ==================================================================== formatting
@@ -1257,6 +1526,8 @@ def table_note(table: pa.Table) -> str:
     first = table.slice(0, 1).to_pylist()[0]
     window = Window(first["first_month"], first["last_month"])
     note = describe(first["method"], first["confidence"], window, first["baseline"])
+    if "verdict" in table.column_names:
+        return f"{note} {describe_who_gains()}"
     if "group_kind" not in table.column_names:
         return note
     return f"{note} {describe_groups(table)}"
@@ -1308,7 +1579,9 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
         table: The result of :func:`compare` or :func:`compare_groups`.
         fmt: ``table`` (aligned text with a note on how it was computed), ``markdown``,
             ``csv`` (every column, full precision, empty cells for undefined values) or
-            ``json`` (``{"note": ..., "rows": [...]}``, undefined values as null).
+            ``json`` (``{"note": ..., "rows": [...]}``, undefined values as null). A
+            :func:`compare_who_gains` table also gets its verdicts: one line per scenario under
+            the table, or ``"verdicts"`` in JSON.
     """
     if fmt not in FORMATS:
         raise CompareError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -1316,10 +1589,14 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
         return table_to_csv(table)
     if fmt == "json":
         rows = [{k: _clean(v) for k, v in r.items()} for r in table.to_pylist()]
-        return json.dumps({"note": table_note(table), "rows": rows}, indent=2) + "\n"
+        doc: dict[str, Any] = {"note": table_note(table), "rows": rows}
+        if "verdict_text" in table.column_names:
+            doc["verdicts"] = verdicts_by_scenario(table)
+        return json.dumps(doc, indent=2) + "\n"
     header, rows = display_rows(table)
     left = header.index("n")  # text columns before it, numbers from it on
     note = table_note(table)
+    verdicts = verdict_lines(table)
     if fmt == "markdown":
         lines = [f"_{note}_", ""]
         lines.append("| " + " | ".join(header) + " |")
@@ -1329,6 +1606,8 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
         for row in rows:
             cells = [c.replace("|", "\\|") for c in row]
             lines.append("| " + " | ".join(cells) + " |")
+        if verdicts:
+            lines += ["", *(f"- {v}" for v in verdicts)]
         return "\n".join(lines) + "\n"
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
 
@@ -1339,4 +1618,6 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
 
     out = [line(header), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
+    if verdicts:
+        out += ["", "Verdict (employment):", *(f"  {v}" for v in verdicts)]
     return "\n".join(out) + "\n\n" + textwrap.fill(note, 100) + "\n"

@@ -9,14 +9,15 @@ the population per kind. Hire-based columns read the month's hires.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from sim.metrics import STATES, MonthView, States
+from sim.metrics import STATES, Metric, MonthView, States
 from sim.params import DISCIPLINES
 from sim.population import DROPOUT, ENROLLED, GRADUATE
 
@@ -103,6 +104,79 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("mean_skill_employed", "Mean skill of the group's employed people."),
 )
 """Outcome columns of the groups table, with definitions (NaN where a denominator is zero)."""
+
+# ------------------------------------------------------------- employment by MC holding
+MC_HOLDER_GROUPS: tuple[str, ...] = ("mc_other", "credit_bearing", "genai")
+"""The ``mc_status`` groups of people holding at least one MC (the rest, ``none``, hold none)."""
+HOLDING_GROUPS: tuple[str, ...] = ("mc_holders", "non_holders", "total")
+"""Rows of the employment split: holders (:data:`MC_HOLDER_GROUPS`), non-holders, everyone."""
+EMPLOYMENT_MEASURES: tuple[Metric, ...] = (
+    Metric(
+        "employed_per_1000_students",
+        "per 1,000 students",
+        "Employed people of the group (graduates and dropouts holding a job) at month end, per "
+        "1,000 students of the run's population setting (run.students). Holders + non-holders = "
+        "total: the jobs the group holds.",
+        "Employed per 1,000 students",
+    ),
+    Metric(
+        "labour_force_per_1000_students",
+        "per 1,000 students",
+        "Graduates and dropouts of the group (employed or not) at month end, per 1,000 students "
+        "of the run's population setting: the group's size in the labour market. Holders + "
+        "non-holders = total.",
+        "Labour force per 1,000 students",
+    ),
+    Metric(
+        "employment_rate",
+        "share",
+        "Employed / labour force (graduates and dropouts) of the group at month end: its "
+        "members' chance of holding a job.",
+        "Employment rate",
+    ),
+)
+"""Employment of MC holders, non-holders and everyone, derived from the ``mc_status`` rows of the
+groups table by :func:`employment_by_holding`."""
+
+
+def employment_by_holding(groups: pa.Table, students: Mapping[str, int]) -> pa.Table:
+    """Employment of MC holders, non-holders and everyone, month by month, from a groups table.
+
+    Sums the ``employed`` and ``labour_force`` counts of the ``mc_status`` groups into
+    :data:`HOLDING_GROUPS` and computes :data:`EMPLOYMENT_MEASURES` from the sums, so the counts
+    of holders and non-holders add up to the total (up to rounding in the last bit).
+
+    Args:
+        groups: A groups table with ``scenario``, ``seed``, ``month``, ``group_kind``, ``group``,
+            ``employed`` and ``labour_force``.
+        students: The population setting of each scenario of the table.
+
+    Returns:
+        Columns ``scenario``, ``seed``, ``month``, ``group`` (a :data:`HOLDING_GROUPS` label),
+        ``employed``, ``labour_force`` and each measure.
+    """
+    rows = groups.filter(pc.equal(groups.column("group_kind"), "mc_status"))
+    holder = pc.is_in(rows.column("group"), pa.array(MC_HOLDER_GROUPS))
+    keys = ["scenario", "seed", "month"]
+    sums = ["employed", "labour_force"]
+    parts = []
+    for label, mask in (
+        ("mc_holders", holder),
+        ("non_holders", pc.invert(holder)),
+        ("total", pa.array(np.ones(rows.num_rows, dtype=bool))),
+    ):
+        summed = rows.filter(mask).group_by(keys).aggregate([(c, "sum") for c in sums])
+        summed = summed.rename_columns([c.removesuffix("_sum") for c in summed.column_names])
+        parts.append(summed.append_column("group", pa.array([label] * summed.num_rows)))
+    table = pa.concat_tables(parts)
+    employed = table.column("employed").to_numpy()
+    per = np.array([students[s] for s in table.column("scenario").to_pylist()], dtype=np.float64)
+    labour_force = table.column("labour_force").to_numpy()
+    table = table.append_column("employed_per_1000_students", pa.array(1000.0 * employed / per))
+    table = table.append_column(
+        "labour_force_per_1000_students", pa.array(1000.0 * labour_force / per)
+    )
+    return table.append_column("employment_rate", pa.array(_ratio(employed, labour_force)))
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

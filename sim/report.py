@@ -1,5 +1,5 @@
-"""A self-contained HTML report of a run: summary, effects with CIs, figures, who gains (effects
-by group and on the gaps between groups), parameter changes.
+"""A self-contained HTML report of a run: summary, effects with CIs, figures, who gains (jobs of MC
+holders and non-holders, effects by group and on the gaps between groups), parameter changes.
 
 The report is one file with inline CSS and base64-embedded PNG images: no scripts, no external
 URLs, so it opens from disk or an e-mail attachment. Every piece of text from the run (names,
@@ -31,8 +31,10 @@ from sim.compare import (
     as_run,
     compare,
     compare_groups,
+    compare_who_gains,
     display_rows,
     table_note,
+    verdict_lines,
 )
 from sim.metrics import METRICS_BY_NAME
 from sim.params import REGISTRY
@@ -61,6 +63,7 @@ th { background: #f2f2f2; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.sig td { background: #eef5fb; }
 tr.gap td { border-top: 2px solid #999; font-style: italic; }
+tr.total td { font-weight: 600; }
 code { font-size: 0.92em; background: #f5f5f5; padding: 0 0.2em; }
 .note { color: #444; font-size: 0.9em; }
 .warn { color: #9a3412; }
@@ -248,10 +251,14 @@ def _comparison_html(
             f'<td class="num">{_e(c)}</td>' if i >= num_from else f"<td>{_e(c)}</td>"
             for i, c in enumerate(row)
         )
-        classes = " ".join(c for c in ("sig" if sig else "", "gap" if kind == "gap" else "") if c)
+        classes = " ".join(c for c in ("sig" if sig else "", kind if kind in _MARKED else "") if c)
         body.append(f'<tr class="{classes}">{cells}</tr>' if classes else f"<tr>{cells}</tr>")
     text = f'<p class="note">{_e(table_note(table))}</p>' if note else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{text}"
+
+
+_MARKED = ("gap", "total")
+"""Row types (``row_type``) styled by their own CSS class."""
 
 
 def _image_html(png: bytes, alt: str, caption: str) -> str:
@@ -373,7 +380,8 @@ def _who_gains_html(
     method: Method,
     dpi: int,
 ) -> str:
-    """The "Who gains" section: effects by group, gap changes and dot-and-interval figures."""
+    """The "Who gains" section: employment of MC holders and non-holders (net or transfer),
+    effects by group, gap changes and dot-and-interval figures."""
     from sim.plots import figure, png_bytes
 
     if baseline not in run.scenarios or not [s for s in run.scenarios if s != baseline]:
@@ -384,10 +392,11 @@ def _who_gains_html(
             "cannot be shown. Runs made by <code>hiresim run</code> write one; run the command "
             "again into a new folder to get it.</p>"
         )
+    parts = _employment_html(run, baseline, month, window, method)
     present = [k for k in kinds if k in run.group_kinds()]
     chosen = [m for m in metrics if m in run.group_metric_names]
     if not present or not chosen:
-        return (
+        return "".join(parts) + (
             f"<p>The groups table of this run has none of the group kinds "
             f"({_e(', '.join(kinds))}) or outcomes ({_e(', '.join(metrics))}) shown here.</p>"
         )
@@ -399,7 +408,7 @@ def _who_gains_html(
     }
     gaps = [t.filter(pc.equal(t.column("row_type"), "gap")) for t in tables.values()]
     gap_table = pa.concat_tables(gaps)
-    parts = [
+    parts += [
         '<p class="note">The same paired differences by seed as above, within each group of '
         "students and graduates, and the gap between a top and a bottom group with how each "
         "scenario changes it (a difference-in-differences paired by seed). First the gap "
@@ -419,6 +428,26 @@ def _who_gains_html(
             title_text = fig.get_suptitle()
             parts.append(_image_html(png_bytes(fig, dpi=dpi), f"groups: {title_text}", title_text))
     return "".join(parts)
+
+
+def _employment_html(
+    run: Run, baseline: str, month: int | None, window: Window | str | None, method: Method
+) -> list[str]:
+    """Employment of MC holders, non-holders and in total, with each policy's verdict (empty
+    when the groups table has no ``mc_status`` groups)."""
+    if "mc_status" not in run.group_kinds():
+        return []
+    table = compare_who_gains(run, baseline=baseline, month=month, window=window, method=method)
+    items = "".join(f"<li>{_e(line)}</li>" for line in verdict_lines(table))
+    return [
+        "<h3>Employment: MC holders, non-holders and total</h3>",
+        '<p class="note">Whether a policy adds jobs (a net gain: the total moves) or moves them '
+        "between people in the labour market who hold a microcredential and those who do not "
+        "(a transfer: holders and non-holders move in opposite directions, the total does not)."
+        "</p>",
+        f"<ul>{items}</ul>",
+        _comparison_html(table),
+    ]
 
 
 # ==================================================================== the report

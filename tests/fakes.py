@@ -7,8 +7,9 @@ of its own. A scenario with no effect and no noise is bitwise identical to the b
 
 With ``make_run(..., groups=True)`` the run also gets a groups table built the same way, one
 path per (seed, group kind, group, outcome), with group levels rising with the group's index (the
-last group of a kind has the highest level), and each scenario's ``group_effects`` added to its
-``effect`` within the named groups.
+last group of a kind has the highest level), each scenario's ``group_effects`` added to its
+``effect`` within the named groups and its ``group_shifts`` added to the named outcomes. Counts of
+people are whole numbers.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class FakeScenario:
         nan_months: Months whose ``mean_starting_salary_mc`` is NaN (no MC-holder hires).
         group_effects: ``(group_kind, group, relative effect)``: an effect added to ``effect``
             on every outcome of that group (groups table only).
+        group_shifts: ``(group_kind, group, outcome, amount)``: an amount added to that outcome
+            of that group in every month (groups table only), e.g. jobs moved between groups.
     """
 
     name: str
@@ -70,6 +73,7 @@ class FakeScenario:
     seeds: tuple[int, ...] | None = None
     nan_months: tuple[int, ...] = field(default=())
     group_effects: tuple[tuple[str, str, float], ...] = ()
+    group_shifts: tuple[tuple[str, str, str, float], ...] = ()
 
 
 def baseline_path(seed: int, metric_index: int, months: int) -> np.ndarray:
@@ -120,6 +124,7 @@ def group_values(scenario: FakeScenario, seed: int, months: int) -> pa.Table:
     """One scenario and seed's groups table: ``month``, ``group_kind``, ``group``, outcomes."""
     tag = zlib.crc32(scenario.name.encode())
     extra = {(k, g): e for k, g, e in scenario.group_effects}
+    shifts = {(k, g, c): a for k, g, c, a in scenario.group_shifts}
     parts = []
     for ki, kind in enumerate(GROUP_KINDS):
         for gi, group in enumerate(kind.groups):
@@ -137,7 +142,9 @@ def group_values(scenario: FakeScenario, seed: int, months: int) -> pa.Table:
                     rng = np.random.default_rng([seed, ki, gi, ci, tag])
                     own = rng.normal(0.0, scenario.noise, months) if scenario.noise else 0.0
                     values = base * (1.0 + effect) + base.mean() * own
-                cols[name] = values
+                values = values + shifts.get((kind.name, group, name), 0.0)
+                # Counts of people are whole numbers, as in a real run: their sums are exact.
+                cols[name] = np.round(values) if group_unit(name) == "people" else values
             parts.append(pa.table(cols))
     return pa.concat_tables(parts).sort_by([("month", "ascending")])
 
@@ -230,6 +237,39 @@ def make_run(
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return run_dir
+
+
+def model_run(
+    out: Path, names: Sequence[str], *, students: int, seeds: Sequence[int], months: int = 24
+) -> Path:
+    """A real (small) model run of shipped scenarios into ``out``, 12 burn-in months, quietly.
+
+    Args:
+        out: The run folder.
+        names: Shipped scenario names.
+        students: Population.
+        seeds: Seeds.
+        months: Output months.
+
+    Returns:
+        ``out``, after checking every task finished.
+    """
+    import io
+
+    from sim.runner import Progress, RunPlan, execute
+    from sim.scenario import load_scenario
+
+    scenarios = tuple(
+        load_scenario(name).with_run(months=months, students=students, burn_in_months=12)
+        for name in names
+    )
+    report = execute(
+        RunPlan(out=out, scenarios=scenarios, seeds=tuple(seeds)),
+        workers=1,
+        progress=Progress(io.StringIO(), mode="quiet"),
+    )
+    assert report.exit_code == 0 and report.done == len(names) * len(seeds)
+    return out
 
 
 BASELINE = FakeScenario("baseline", description="Baseline: 2025 provision held fixed.")

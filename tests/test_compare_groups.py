@@ -29,7 +29,7 @@ from sim.compare import (
 from sim.groups import GROUP_COLUMNS, GROUP_KINDS, GROUP_KINDS_BY_NAME
 from sim.plots import PlotError, figure, plot
 from sim.report import WHO_GAINS_KINDS, WHO_GAINS_METRICS, build_report
-from tests.fakes import BASELINE, IDENTICAL, FakeScenario, group_values, make_run
+from tests.fakes import BASELINE, IDENTICAL, FakeScenario, group_values, make_run, model_run
 
 SEEDS = (1, 2, 3, 4, 5, 6)
 MONTHS = 24
@@ -317,21 +317,9 @@ def test_report_without_groups_says_so(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sim.runner import Progress, RunPlan, execute
-    from sim.scenario import load_scenario
-
     out = tmp_path_factory.mktemp("real") / "tiny"
-    scenarios = tuple(
-        load_scenario(name).with_run(months=24, students=1500, burn_in_months=12)
-        for name in ("baseline", "genai_across_disciplines")
-    )
-    report = execute(
-        RunPlan(out=out, scenarios=scenarios, seeds=(1, 2, 3)),
-        workers=1,
-        progress=Progress(io.StringIO(), mode="quiet"),
-    )
-    assert report.exit_code == 0 and report.done == 6
-    return out
+    names = ("baseline", "genai_across_disciplines")
+    return model_run(out, names, students=1500, seeds=(1, 2, 3))
 
 
 def test_real_run_groups_partition_the_population(real_run: Path) -> None:
