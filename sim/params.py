@@ -676,7 +676,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.jobs_per_labour_force",
-        1.0,
+        0.9833,
         "ratio",
         (0.5, 1.2),
         "assumption",
@@ -824,7 +824,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.applicants_screened",
-        4.0,
+        4.181,
         "applications per vacancy per month",
         (0.1, 1000.0),
         "assumption",
@@ -836,7 +836,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.hiring_standard",
-        1.6,
+        1.746,
         "score (skill SD)",
         (-10.0, 10.0),
         "assumption",
@@ -1102,7 +1102,7 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "wages.reference_signal",
-        1.21,
+        1.558,
         "skill SD",
         (-5.0, 10.0),
         "assumption",
