@@ -1,6 +1,6 @@
 """Labour demand: the target number of entry-level positions, and positions moving toward it.
 
-Target demand is the product of named parameters (ODD 3.3.8)::
+Target demand is the product of named parameters (ODD 3.3.7)::
 
     target = jobs_per_labour_force * served * demand_cycle * productivity_factor
 

@@ -138,6 +138,37 @@ def progress(
     return grad, drop
 
 
+def study_gains(
+    pop: Population, rows: np.ndarray, p: Mapping[str, Value]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Skill and AI skill that study has given ``rows`` so far (float32 arrays).
+
+    Added to a student's skill when they leave university; employers judging a final-year
+    student (:mod:`sim.market`) see it too, as the skill the degree has built.
+    """
+    years = pop.months_enrolled[rows].astype(np.float32) / 12.0
+    skill = np.float32(p["learning.degree_skill_gain_per_year"]) * years
+    ai_skill = np.float32(p["learning.ai_literacy_monthly_gain"]) * pop.ai_literacy_months[
+        rows
+    ].astype(np.float32)
+    return skill, ai_skill
+
+
+def skills_as_seen(
+    pop: Population, rows: np.ndarray, p: Mapping[str, Value]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Skill and AI skill of ``rows`` as employers see them: a student's with study's gains so
+    far (:func:`study_gains`), everyone else's as held."""
+    skill, ai_skill = pop.skill[rows], pop.ai_skill[rows]
+    studying = np.flatnonzero(pop.status[rows] == ENROLLED)
+    if studying.size:
+        skill, ai_skill = skill.copy(), ai_skill.copy()
+        gain, ai_gain = study_gains(pop, rows[studying], p)
+        skill[studying] += gain
+        ai_skill[studying] += ai_gain
+    return skill, ai_skill
+
+
 def leave_university(
     pop: Population, rows: np.ndarray, status: int, p: Mapping[str, Value], month: int
 ) -> None:
@@ -148,11 +179,9 @@ def leave_university(
     """
     if rows.size == 0:
         return
-    years = pop.months_enrolled[rows].astype(np.float32) / 12.0
-    pop.skill[rows] += np.float32(p["learning.degree_skill_gain_per_year"]) * years
-    pop.ai_skill[rows] += np.float32(
-        p["learning.ai_literacy_monthly_gain"]
-    ) * pop.ai_literacy_months[rows].astype(np.float32)
+    skill, ai_skill = study_gains(pop, rows, p)
+    pop.skill[rows] += skill
+    pop.ai_skill[rows] += ai_skill
     pop.status[rows] = status
     pop.set_exit_month(rows, month)
     pop.employer[rows] = NO_EMPLOYER

@@ -1,10 +1,15 @@
 """The entry-level labour market, cleared each month in vectorized numpy (the ``market`` stream).
 
-Order within a month: people leave the modelled market at the end of their career window, jobs
-end at the separation rate, employers post vacancies for open positions, job seekers apply, each
-vacancy offers its job to its best-scoring applicant, and each applicant accepts the best offer.
-A worker holds at most one job and a vacancy is filled at most once, by construction: winners are
-the first row of each vacancy's group and acceptances the first row of each person's group.
+Order within a month (:meth:`sim.model.HiringModel.step`): new graduates start the jobs they
+accepted before graduating (:func:`start_offered_jobs`), people leave the modelled market at the
+end of their career window (:func:`age_out`), jobs end at the separation rate (:func:`separate`),
+labour demand opens and closes positions and vacancies lapse (:mod:`sim.demand`), open positions
+are posted (:mod:`sim.vacancies`), then the matching round (:func:`match`): job seekers and
+final-year students apply, each open vacancy reads a few applications and offers its job to its
+best-scoring applicant who reaches the hiring standard, and each applicant accepts the best offer.
+Unfilled vacancies stay open. A worker holds at most one job and a vacancy is filled at most once,
+by construction: winners are the first row of each vacancy's group and acceptances the first row
+of each person's group.
 
 Employers read only a few of the applications each vacancy receives, so only those are drawn
 (:func:`screened_applications`), from counts, with the law of sending every application and
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import wages
+from sim import enrolment, wages
 from sim.agents import EmployerTable
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, ENROLLED, GRADUATE, NEVER, NO_EMPLOYER, Population, reset_rows
@@ -109,31 +114,42 @@ def separate(
     return int(leaving.size)
 
 
+def competence(
+    pop: Population,
+    p: Mapping[str, Value],
+    person: np.ndarray,
+    signal: np.ndarray,
+    experience: np.ndarray,
+) -> np.ndarray:
+    """What an employer judges an applicant able to do: the skill signal, the degree and
+    experience. The hiring standard applies to it (credentials only rank applicants who pass).
+
+    Args:
+        pop: The population.
+        p: Parameters in force.
+        person: Population row of each applicant.
+        signal: Skill signal the employer observes, per application.
+        experience: Months of work experience of each applicant.
+    """
+    # Applicants are graduates, dropouts and final-year students (who will hold the degree).
+    score = signal + p["employers.degree_weight"] * (pop.status[person] != DROPOUT)
+    score += p["employers.experience_weight"] * (experience / 12.0)
+    return score
+
+
 def scores(
     pop: Population,
     emp: EmployerTable,
     p: Mapping[str, Value],
     person: np.ndarray,
     employer: np.ndarray,
-    signal: np.ndarray,
-    month: int,
-    experience: np.ndarray | None = None,
+    base: np.ndarray,
 ) -> np.ndarray:
     """Ranking score of each application: what the employer observes, weighted its own way.
 
-    The terms, summed in this order: the skill signal, the degree, experience, an MC (as the
-    employer weighs it), the credit-bearing bonus, a GenAI MC and the discipline match.
-
-    Args:
-        pop: The population.
-        emp: The employers.
-        p: Parameters in force.
-        person: Population row of each applicant.
-        employer: Employer of each application.
-        signal: Skill signal the employer observes, per application.
-        month: The current month.
-        experience: Months of work experience of each applicant, when the caller has them
-            (otherwise read from ``pop``).
+    The terms, summed in this order: the applicant's :func:`competence` (``base``: skill signal,
+    degree, experience), an MC (as the employer weighs it), the credit-bearing bonus, a GenAI MC
+    and the discipline match.
     """
     worth = wages.learned_worth(emp, p)
     mc_w = p["employers.mc_score_weight"] * p["employers.vignette_conversion"]
@@ -142,12 +158,7 @@ def scores(
     genai_w = p["employers.genai_score_weight"] + np.where(
         emp.genai_high_draw < p["employers.genai_over_experience_share"], exp_w, 0.0
     )
-    # Applicants are graduates, dropouts and final-year students (who will hold the degree).
-    score = signal + p["employers.degree_weight"] * (pop.status[person] != DROPOUT)
-    if experience is None:
-        experience = pop.experience(month, person)
-    score += exp_w * (experience / 12.0)
-    score += mc_w[employer] * pop.has_mc[person]
+    score = base + mc_w[employer] * pop.has_mc[person]
     score += p["employers.credit_bearing_score_bonus"] * pop.has_cb[person]
     score += (genai_w * worth[:, 1])[employer] * pop.has_genai[person]
     score += p["employers.discipline_match_weight"] * (
@@ -183,9 +194,10 @@ def match(
     and employed people searching on the job (each independently with
     ``market.on_the_job_search_prob``), who send one. Which applications reach which vacancy and
     which of them its employer screens (``employers.applicants_screened`` a month) is drawn by
-    :func:`screened_applications`; only the screened ones are scored, and only those reaching
-    ``employers.hiring_standard`` can get an offer. Each vacancy's received applications are added
-    to its lifetime count in ``stock``; the caller removes the filled vacancies from it.
+    :func:`screened_applications`; only the screened ones are scored, and only those whose
+    :func:`competence` reaches ``employers.hiring_standard`` can get an offer. Each vacancy's
+    received applications are added to its lifetime count in ``stock``; the caller removes the
+    filled vacancies from it.
     """
     n_vac = stock.size
     if n_vac == 0:
@@ -224,17 +236,18 @@ def match(
     stock.applications[order] += received.astype(np.int32)
     person, employer = seekers[who], vacancy_employer[vacancy]
     signal = p["employers.skill_signal_noise"] * rng.standard_normal(who.size)
-    signal += pop.skill[person]
+    signal += enrolment.skills_as_seen(pop, person, p)[0]
     # Seekers without a job come first: their experience is banked.
     from_employed = np.searchsorted(who, n_full)
     experience = pop.experience_months[person].astype(np.int32)
     experience[from_employed:] = pop.experience(month, person[from_employed:])
-    score = scores(pop, emp, p, person, employer, signal, month, experience)
+    base = competence(pop, p, person, signal, experience)
+    score = scores(pop, emp, p, person, employer, base)
     # Offered salaries are computed for each round's winners only (the others are never read).
     rates, level = wages.premium_rates(emp, p), wages.pay_level(emp, p)
     # Live applications, ascending, with their vacancy, score and seeker (compacted each round):
-    # those screened that reach the hiring standard.
-    app = np.flatnonzero(score >= p["employers.hiring_standard"])
+    # those screened whose competence reaches the hiring standard.
+    app = np.flatnonzero(base >= p["employers.hiring_standard"])
     app_vacancy, app_score, app_who = vacancy[app], score[app], who[app]
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each

@@ -108,7 +108,8 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "vacancies_posted",
         "vacancies",
-        "Vacancies posted this month: new positions and positions a worker left.",
+        "Vacancies posted this month: new positions, positions a worker (or a student who "
+        "dropped out with an offer) left, and lapsed vacancies posted again.",
         "Vacancies posted",
     ),
     Metric(
@@ -159,7 +160,13 @@ METRICS: tuple[Metric, ...] = (
         "Observed productivity of hires",
     ),
     Metric("applications", "applications", "Applications sent in the month.", "Applications"),
-    Metric("hires", "people", "Hires made in the month (first jobs and job changes).", "Hires"),
+    Metric(
+        "hires",
+        "people",
+        "Hires made in the month: first jobs, job changes and offers accepted by final-year "
+        "students (whose jobs start at graduation).",
+        "Hires",
+    ),
     Metric(
         "mean_unemployment_duration_months",
         "months",
@@ -176,7 +183,8 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "mean_starting_salary",
         "USD per year",
-        "Mean annual salary of the month's hires.",
+        "Mean annual salary of the month's hires (offers accepted by final-year students "
+        "included).",
         "Mean starting salary",
     ),
     Metric(

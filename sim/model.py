@@ -303,7 +303,7 @@ class HiringModel(mesa.Model):
         rec.vacancies_posted += stock.post(emp, t)  # positions left by job changers
         hires = rec.market_round.hires
         output = wages.productivity(
-            pop.skill[hires.person], pop.ai_skill[hires.person], p, s["employers"]
+            *enrolment.skills_as_seen(pop, hires.person, p), p, s["employers"]
         )
         wages.learn(emp, p, hires, output)
         if t >= 1:

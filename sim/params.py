@@ -836,14 +836,15 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "employers.hiring_standard",
-        1.746,
-        "score (skill SD)",
+        1.2,
+        "competence score (skill SD)",
         (-10.0, 10.0),
         "assumption",
         "assumption: employers leave a vacancy open rather than hire below a bar; calibrated to "
         "the monthly vacancy fill rate (DFH 2013, NACE)" + _FITTED,
-        "Lowest ranking score an applicant must reach for an offer; a vacancy whose screened "
-        "applicants all fall short stays open.",
+        "Lowest competence (skill signal + degree + experience terms of the ranking score) an "
+        "applicant must reach for an offer; credentials rank those who reach it. A vacancy "
+        "whose screened applicants all fall short stays open.",
     ),
     _p(
         "employers.skill_signal_noise",
@@ -1056,7 +1057,8 @@ _PARAMS: list[Param] = [
         (0.0, 1.0),
         "literature",
         "Blanchard & Katz 1992 (BPEA): a regional labour-market shock is absorbed over 5-7 "
-        "years; 0.02 a month is a mean lag of about 4 years. 0 = a fixed stock of jobs",
+        "years; 0.02 a month is a mean lag of about 4 years. 0 = demand never follows supply (a "
+        "fixed stock of jobs when market.labour_demand_elasticity is 0 too)",
         "Monthly share of the gap between the labour force that demand serves and the current "
         "labour force closed: how fast jobs follow the supply of graduates (0 = never).",
     ),
@@ -1122,12 +1124,12 @@ _PARAMS: list[Param] = [
     ),
     _p(
         "wages.reference_productivity",
-        0.65,
+        0.75,
         "skill SD",
         (-5.0, 10.0),
         "assumption",
-        "assumption: the baseline's observed productivity of hires, so that base pay and "
-        "jobs_per_labour_force hold at baseline" + _FITTED,
+        "assumption: about the baseline's observed productivity of hires in months 1-12, so "
+        "that base pay and jobs_per_labour_force hold at baseline (set by hand, not fitted)",
         "Observed productivity of hires at which employers offer base pay and labour demand is "
         "jobs_per_labour_force times the labour force it serves.",
     ),
@@ -1294,7 +1296,8 @@ TARGETS: tuple[Target, ...] = (
         3_500.0,
         "NACE salary survey, class of 2024: mean entry-level salary ~$68.5k",
         "mean_starting_salary",
-        note="mean annual salary of the month's hires (graduates, dropouts and job changers)",
+        note="mean annual salary of the month's hires (graduates, dropouts, job changers and "
+        "final-year students accepting an offer)",
     ),
     Target(
         "seniors_with_offer_before_graduation",

@@ -3,22 +3,22 @@
 A scenario file says, in a few lines, how a policy departs from its parent::
 
     name = "recession"
-    description = "Entry-level vacancies fall 30% for two years from month 13, then recover."
+    description = "Target labour demand falls 18% for two years from month 13, then recovers."
     extends = "baseline"
 
     [run]
     months = 120
 
     [params]
-    "employers.vacancy_multiplier" = 1.0     # or: [params.employers] vacancy_multiplier = 1.0
+    "employers.premium_conversion" = 0.6     # or: [params.employers] premium_conversion = 0.6
 
     [[policy]]                                # a step: `value` from output month 13 on
-    param = "employers.vacancy_multiplier"
+    param = "market.demand_cycle"
     month = 13
-    value = 0.7
+    value = 0.82
 
     [[policy]]                                # a ramp: linear from month 37 to month 48
-    param = "employers.vacancy_multiplier"
+    param = "market.demand_cycle"
     start = 37
     end = 48
     value = 1.0                               # optional `from = ...`

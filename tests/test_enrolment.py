@@ -80,3 +80,25 @@ def test_progress_probabilities_per_student() -> None:
             assert abs(z) < 5, (what, name, z)
     # Nobody outside study is touched.
     assert not counts["dropout"][~enrolled].any() and not counts["graduate"][~enrolled].any()
+
+
+def test_employers_see_a_students_study_gains_so_far_and_graduation_adds_the_same() -> None:
+    scenario = load_scenario("ai_literacy").with_run(students=3000, months=30, burn_in_months=2)
+    model = HiringModel(scenario, 2, groups=False)
+    model.run()
+    pop, p = model.population, model.p
+    rows = np.flatnonzero(pop.status != 0)
+    seen, seen_ai = enrolment.skills_as_seen(pop, rows, p)
+    studying = pop.status[rows] == ENROLLED
+    # Everyone outside study is seen as they are; students with what study has added so far.
+    np.testing.assert_array_equal(seen[~studying], pop.skill[rows[~studying]])
+    np.testing.assert_array_equal(seen_ai[~studying], pop.ai_skill[rows[~studying]])
+    gain = p["learning.degree_skill_gain_per_year"] * pop.months_enrolled[rows[studying]] / 12
+    np.testing.assert_allclose(seen[studying] - pop.skill[rows[studying]], gain, rtol=1e-5)
+    assert (seen_ai[studying] > pop.ai_skill[rows[studying]]).any()  # AI literacy months count
+    # Graduation adds exactly the gains employers saw.
+    students = rows[studying]
+    expected = seen[studying].copy(), seen_ai[studying].copy()
+    enrolment.leave_university(pop, students, GRADUATE, p, model.month)
+    np.testing.assert_array_equal(pop.skill[students], expected[0])
+    np.testing.assert_array_equal(pop.ai_skill[students], expected[1])
