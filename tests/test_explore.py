@@ -173,6 +173,12 @@ def test_find_runs_lists_given_then_newest(tmp_path: Path) -> None:
     assert views.find_runs([given], tmp_path / "outputs") == [given, new, old]
 
 
+def test_cli_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["explore", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 2
+    assert f"{tmp_path}: not a run folder" in result.stderr
+
+
 # ==================================================================== what-ifs (no browser)
 
 

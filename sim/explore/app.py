@@ -61,7 +61,10 @@ tr.gap td { border-top: 2px solid #999; font-style: italic; }
 code, pre { font-size: 0.9em; background: #f5f5f5; padding: 0.1em 0.3em; }
 pre { white-space: pre-wrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(32em, 1fr)); gap: 1em; }
-table.params input { width: 7em; }
+.table-box td { white-space: nowrap; }
+table.params td { white-space: normal; }
+table.params .dash-input-container { width: 9em; }
+table.params input { min-width: 7em; }
 table.params td.src { font-size: 0.85em; color: #555; max-width: 36em; }
 progress { width: 24em; height: 1.1em; }
 button { padding: 0.35em 0.9em; margin-right: 0.6em; font-size: 0.95em; cursor: pointer; }

@@ -398,7 +398,7 @@ def _layout(title: str, y_title: str, window: tuple[int, int] | None) -> dict[st
     layout: dict[str, Any] = {
         "title": {"text": title, "font": {"size": 14}},
         "xaxis": {"title": {"text": "Month"}},
-        "yaxis": {"title": {"text": y_title}},
+        "yaxis": {"title": {"text": y_title}, "automargin": True},
         "hovermode": "closest",
         "margin": {"l": 70, "r": 20, "t": 40, "b": 45},
         "legend": {"orientation": "h", "y": -0.2},
