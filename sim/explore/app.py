@@ -27,8 +27,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sim.compare import CompareError
 from sim.explore import views, whatif
 from sim.explore.views import Selection, Table
-from sim.params import Param
-from sim.scenario import ScenarioError, list_scenarios, load_scenario
+from sim.params import REGISTRY, Param
+from sim.scenario import Problem, ScenarioError, list_scenarios, load_scenario
 
 HOST = "127.0.0.1"
 """The page listens on this machine only."""
@@ -387,14 +387,23 @@ class Explorer:
     ) -> whatif.WhatIf:
         """The what-if of the form (raises ScenarioError when the parent does not load)."""
         if not parent:
-            raise ScenarioError([whatif.Problem("(arguments)", "scenario", None, "choose one")])
+            raise ScenarioError([Problem("(arguments)", "scenario", None, "missing: choose one")])
         scenario = load_scenario(parent)
-        names = whatif.offered_names()
-        changes = {
-            n: whatif.parse_number(v)
-            for n, v in zip(names, values, strict=True)
-            if whatif.parse_number(v) != scenario.value(n)
-        }
+        changes = {}
+        empty = []
+        for n, v in zip(whatif.offered_names(), values, strict=True):
+            value = whatif.parse_number(v)
+            if value is None or value == "":
+                param = REGISTRY[n]
+                empty.append(
+                    Problem(
+                        "(form)", f"params.{n}", None, f"missing: a number in {param.range_text()}"
+                    )
+                )
+            elif value != scenario.value(n):
+                changes[n] = value
+        if empty:
+            raise ScenarioError(empty)
         on = set(policies_on or ())
         off = frozenset(i for i in range(len(scenario.policies)) if i not in on)
         return whatif.WhatIf(scenario, (name or "").strip(), changes, off)
@@ -455,7 +464,7 @@ class Explorer:
     def _result_component(self, state: whatif.JobState) -> Any:
         if state.status == "failed":
             return error_component(state.error or state.message)
-        if state.status not in ("done", "cancelled"):
+        if state.status != "done":
             return html.Div()
         try:
             table = views.as_table(whatif.result_effects(state))

@@ -15,6 +15,7 @@ numbers are those ``hiresim compare`` prints.
 
 from __future__ import annotations
 
+import functools
 import math
 import shlex
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from sim.compare import (
 from sim.metrics import METRICS_BY_NAME
 from sim.plots import difference_data, scenario_colours, timeseries_data
 from sim.report import KEY_METRICS
+from sim.store import scan_parts
 
 RUNS_ROOT = Path("outputs")
 """Where the page looks for run folders besides those named on the command line."""
@@ -121,6 +123,23 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
+def read_run(run_dir: Path | str) -> Run:
+    """:func:`sim.compare.load_run`, reused while the folder's manifest and files are unchanged
+    (each change of a choice redraws a table and three charts from the same run)."""
+    path = Path(run_dir)
+    try:
+        mtime = (path / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    parts = tuple(sorted(scan_parts(path, "metrics"))) if (path / "metrics").is_dir() else ()
+    return _read_run(str(path), mtime, parts)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_run(path: str, _mtime: int, _parts: tuple[tuple[str, int], ...]) -> Run:
+    return load_run(path)
+
+
 @dataclass(frozen=True)
 class RunChoices:
     """What can be chosen for one run folder.
@@ -159,7 +178,7 @@ def run_choices(run: Run | Path | str) -> RunChoices:
     Raises:
         CompareError: When the folder holds no metrics yet.
     """
-    run = run if isinstance(run, Run) else load_run(run)
+    run = run if isinstance(run, Run) else read_run(run)
     scenarios = run.scenarios
     baseline = "baseline" if "baseline" in scenarios else scenarios[0]
     window = resolve_window(run.last_month)
@@ -251,7 +270,7 @@ def _quote(text: str) -> str:
 
 def _selected_run(sel: Selection) -> tuple[Run, tuple[str, ...], tuple[int, ...]]:
     """The run restricted to the seeds finished in the baseline and the chosen scenarios."""
-    run = load_run(sel.run_dir)
+    run = read_run(sel.run_dir)
     compared = tuple(s for s in sel.scenarios if s != sel.baseline)
     if not compared:
         raise CompareError("choose at least one scenario other than the baseline")
