@@ -407,7 +407,7 @@ def explore_command(
     try:
         serve(runs or [], port=port, open_browser=not no_browser, announce=typer.echo)
     except OSError as exc:
-        typer.echo(f"Error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        typer.echo(f"Error: cannot listen on 127.0.0.1:{port}: {exc}", err=True)
         raise typer.Exit(2) from None
 
 

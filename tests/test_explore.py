@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -179,6 +180,16 @@ def test_cli_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     assert f"{tmp_path}: not a run folder" in result.stderr
 
 
+def test_cli_says_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["explore", "--port", str(port), "--no-browser"])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+
+
 # ==================================================================== what-ifs (no browser)
 
 
@@ -310,6 +321,16 @@ def test_one_run_at_a_time(tmp_path: Path) -> None:
     job._state = JobState(status="running", out="elsewhere")
     assert not job.start(_tiny_whatif(tmp_path))
     assert job.state.out == "elsewhere"
+
+
+def test_a_second_click_cancels(tmp_path: Path) -> None:
+    explorer = Explorer(runs_root=tmp_path / "none", job=Job(workers=1))
+    assert explorer.job is not None
+    explorer.job._state = JobState(status="running", total=6)
+    shown = str(explorer.on_run_click("full_blueprint", "x", [], [], 3000, 3, 24))
+    assert "Cancelling" in shown
+    assert explorer.job._cancel.is_set() and explorer.job.state.status == "cancelling"
+    assert explorer.on_poll()[3] == "Cancel run"  # until the run has stopped
 
 
 def test_a_failed_run_shows_its_error_not_a_traceback(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -848,7 +849,12 @@ def make_server_for(app: Dash, port: int = 0) -> BaseWSGIServer:
     Raises:
         OSError: When the port is taken.
     """
-    return make_server(HOST, port, app.server, threaded=True, request_handler=_QuietHandler)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return make_server(HOST, port, app.server, threaded=True, request_handler=_QuietHandler)
+    except SystemExit:  # werkzeug prints why it cannot listen, then exits
+        raise OSError(" ".join(said.getvalue().split()) or "cannot listen") from None
 
 
 def address(server: BaseWSGIServer) -> str:
