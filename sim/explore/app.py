@@ -64,7 +64,8 @@ pre { white-space: pre-wrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(32em, 1fr)); gap: 1em; }
 .table-box td { white-space: nowrap; }
 table.params td { white-space: normal; }
-table.params .dash-input-container { width: 9em; }
+table.params .dash-input-container { width: 8em; }
+table.params .dash-input-stepper { display: none; }  /* +1 steps leave most ranges */
 table.params input { min-width: 7em; }
 table.params td.src { font-size: 0.85em; color: #555; max-width: 36em; }
 progress { width: 24em; height: 1.1em; }
