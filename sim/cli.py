@@ -375,6 +375,43 @@ def report_command(
     typer.echo(f"wrote {path}")
 
 
+@app.command("explore")
+def explore_command(
+    runs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Run folders to list first; any under outputs/ are listed too."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8050,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a web browser.")
+    ] = False,
+) -> None:
+    """A local web page (127.0.0.1 only) to read runs and try what-ifs; Ctrl-C stops it."""
+    from sim.explore.views import is_run_folder
+
+    missing = [
+        f"{p}: not a run folder (no manifest.json or metrics/)"
+        for p in runs or []
+        if not is_run_folder(p)
+    ]
+    if missing:
+        _exit_problems(missing)
+    try:
+        from sim.explore.app import serve
+    except ImportError as exc:
+        typer.echo(
+            f"Error: hiresim explore needs the explore extra ({exc.name} is missing): "
+            "pip install 'hiresim[explore]'",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    try:
+        serve(runs or [], port=port, open_browser=not no_browser, announce=typer.echo)
+    except OSError as exc:
+        typer.echo(f"Error: cannot listen on 127.0.0.1:{port}: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 # ============================================================= calibration: targets
 
 

@@ -57,6 +57,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { font-size: 1.05em; }
+.table-box { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.55em; vertical-align: top; }
 th { background: #f2f2f2; text-align: left; }
@@ -219,7 +220,12 @@ def _table_html(header: Iterable[str], rows: Iterable[Iterable[object]], num_fro
             for i, c in enumerate(row)
         )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _boxed(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _boxed(table: str) -> str:
+    """A table in a box that scrolls sideways when the table is wider than the page."""
+    return f'<div class="table-box">{table}</div>'
 
 
 def _comparison_html(
@@ -254,7 +260,8 @@ def _comparison_html(
         classes = " ".join(c for c in ("sig" if sig else "", kind if kind in _MARKED else "") if c)
         body.append(f'<tr class="{classes}">{cells}</tr>' if classes else f"<tr>{cells}</tr>")
     text = f'<p class="note">{_e(table_note(table))}</p>' if note else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{text}"
+    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _boxed(table_html) + text
 
 
 _MARKED = ("gap", "total")
