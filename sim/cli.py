@@ -938,8 +938,9 @@ def robustness_command(
         str | None,
         typer.Option(
             "--params",
-            help="Comma-separated assumption parameters to vary; default: every assumption "
-            "(the conversions among them) the policy does not set itself.",
+            help="Comma-separated assumption parameters to vary, each optionally narrowed as "
+            "name=lo:hi; default: every assumption (the conversions among them) but the "
+            "policy's own levers and model settings (see docs/robustness.md).",
         ),
     ] = None,
     design: Annotated[
@@ -991,6 +992,8 @@ def robustness_command(
     if problems:
         _exit_problems(problems)
     resolved, chosen = _run_settings(loaded, seeds, seed_list, months, students, problems)
+    if 0 < len(chosen) < 2:
+        problems.append("--seeds: at least 2 seeds, for the interval of each point's effect")
     unknown = [m for m in metric if m not in METRICS_BY_NAME or m == "month"]
     if unknown:
         problems.append(

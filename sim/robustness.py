@@ -31,7 +31,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,13 +141,26 @@ def _variable(p: Param) -> bool:
     )
 
 
+SETTINGS: dict[str, str] = {
+    "universities.students_per_university": "sets how many University agents there are",
+    "employers.students_per_employer": "sets how many Employer agents there are",
+    "students.intake_month": "the calendar",
+    "students.program_months": "the length of the degree",
+    "market.career_window_months": "how long the model follows graduates",
+    "employers.vacancy_multiplier": "a scenario shock (recession), 1 in normal times",
+}
+"""Assumption parameters that are settings of the model or of a scenario rather than uncertain
+behaviour: left out of the default set (``--params`` may still name them)."""
+
+
 def default_params(policy: Scenario, baseline: Scenario) -> tuple[Param, ...]:
-    """Every numeric ``assumption`` parameter (the conversions among them) that is not a lever.
+    """Every numeric ``assumption`` parameter (the conversions among them) that is not a lever of
+    the policy nor one of :data:`SETTINGS`.
 
     Parameters of a group that must sum to 1 (the discipline shares) are left out, as
     :func:`sim.calibrate.check_fit_params` refuses them.
     """
-    skip = levers(policy, baseline)
+    skip = levers(policy, baseline).keys() | SETTINGS.keys()
     return tuple(p for p in REGISTRY.values() if _variable(p) and p.name not in skip)
 
 
@@ -156,31 +169,63 @@ def select_params(
 ) -> tuple[Param, ...]:
     """The parameters to vary: ``names`` checked, or :func:`default_params`.
 
+    Args:
+        names: Dotted names, each optionally narrowed to a range inside its registry range
+            (``employers.premium_conversion=0.2:0.9``); None for the defaults.
+        policy: The policy.
+        baseline: Its baseline.
+
+    Returns:
+        The parameters; a narrowed one carries its narrowed ``range``.
+
     Raises:
         RobustnessError: Listing every problem at once: unknown names (with a "did you mean"),
-            report, literature or derived figures, parameters that cannot vary, and levers of the
-            policy.
+            report, literature or derived figures, parameters that cannot vary, levers of the
+            policy and bad ranges.
     """
     if names is None:
         return default_params(policy, baseline)
-    names = [n.strip() for n in names if n.strip()]
+    entries = [n.strip() for n in names if n.strip()]
+    ranges = {n.partition("=")[0].strip(): n.partition("=")[2].strip() for n in entries}
     skip = levers(policy, baseline)
     problems = [
         f"{n}: refused, it is what the policy changes ({skip[n]}); varying it would rewrite "
         "the policy"
-        for n in names
+        for n in ranges
         if n in skip
     ]
-    rest = [n for n in names if n not in skip]
-    params: tuple[Param, ...] = ()
-    if rest or not problems:
-        try:
-            params = check_fit_params(rest, purpose="varied")
+    if not ranges:
+        problems.append("no parameters to be varied")
+    names = [n.partition("=")[0].strip() for n in entries]
+    problems += [f"{n}: given twice" for n in ranges if names.count(n) > 1]
+    params: list[Param] = []
+    for name in ranges:
+        if name in skip:
+            continue
+        try:  # one at a time, so that every name's problem is reported
+            params += check_fit_params([name], purpose="varied")
         except CalibrationError as exc:
             problems += str(exc).splitlines()
+    narrowed = []
+    for p in params:
+        text = ranges[p.name]
+        if not text:
+            narrowed.append(p)
+            continue
+        low, sep, high = text.partition(":")
+        try:
+            lo, hi = float(low), float(high)
+        except ValueError:
+            lo = hi = math.nan
+        bad = [p.check(v) for v in (lo, hi) if p.check(v) is not None]
+        if not sep or not lo < hi or bad:
+            why = bad[0] if bad else "expected lo:hi with lo < hi"
+            problems.append(f"{p.name}={text}: {why} (registry range {p.range_text()})")
+            continue
+        narrowed.append(replace(p, range=(lo, hi)))
     if problems:
         raise RobustnessError([f"--params {p}" for p in problems])
-    return params
+    return tuple(narrowed)
 
 
 # ==================================================================== the design
@@ -766,15 +811,15 @@ def _drop_restrictions(
 
 
 def _unit_matrix(points: pa.Table, params: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Each point's parameter values on the design's unit scale (recorded range and log flag)."""
     cols = []
     for p in params:
-        scale = Scale(REGISTRY[p["name"]]) if p["name"] in REGISTRY else None
-        values = points.column(p["name"]).to_pylist()
-        if scale is None:  # a parameter the registry no longer has: its recorded range
-            lo, hi = p["range"]
-            cols.append([(v - lo) / (hi - lo) for v in values])
+        lo, hi = (float(v) for v in p["range"])
+        x = np.array(points.column(p["name"]).to_pylist(), dtype=float)
+        if p.get("log"):
+            cols.append(np.log(x / lo) / math.log(hi / lo))
         else:
-            cols.append([scale.to_unit(v) for v in values])
+            cols.append((x - lo) / (hi - lo))
     return np.array(cols, dtype=float).T.reshape(points.num_rows, len(params))
 
 
@@ -897,7 +942,7 @@ def summarise(points: pa.Table, where: Mapping[str, str] | None = None) -> list[
         effect = np.array([_num(v) for v in rows.column("effect").to_pylist()])
         lo = np.array([_num(v) for v in rows.column("ci_low").to_pylist()])
         hi = np.array([_num(v) for v in rows.column("ci_high").to_pylist()])
-        defined = np.isfinite(effect)
+        defined = np.isfinite(effect) & np.isfinite(lo) & np.isfinite(hi)
         n = int(defined.sum())
         above = int(np.sum(lo[defined] > 0))
         below = int(np.sum(hi[defined] < 0))

@@ -43,7 +43,7 @@ start = 1
 end = 12
 value = 1.0
 """
-PARAMS = "employers.premium_conversion,learning.interest_conversion"
+PARAMS = "employers.premium_conversion=0.2:0.9,learning.interest_conversion"
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +181,7 @@ def test_a_policy_identical_to_its_baseline_has_zero_effect_everywhere(
     for column in ("effect", "ci_low", "ci_high"):
         assert points.column(column).to_pylist() == [0.0] * 6
     assert set(points.column("n_seeds").to_pylist()) == {2}
+    assert all(0.2 <= v <= 0.9 for v in points.column("employers.premium_conversion").to_pylist())
     summary = json.loads(result.stdout)["metrics"]
     assert [s["includes"] for s in summary] == [1.0, 1.0]
     assert all(s["discovery"]["holds"] == 0 for s in summary)
@@ -229,12 +230,15 @@ def test_bad_params_exit_2_listing_every_problem(scenarios: Path, tmp_path: Path
         "robustness", scenarios / "tinypol.toml", "--baseline", scenarios / "tiny.toml",
         "-m", "mean_starting_salary", "--out", out, "--params",
         "employers.premium_conversoin,universities.mc_offer_share,"
-        "universities.credit_bearing_plan_conversion,learning.interest_conversion",
+        "universities.credit_bearing_plan_conversion,learning.interest_conversion=0.5:2",
+        "--seeds", 1,
     )  # fmt: skip
     assert result.exit_code == 2
     err = result.stderr
     assert "did you mean 'employers.premium_conversion'" in err
     assert "universities.mc_offer_share: refused, its value is a literature figure" in err
     assert "universities.credit_bearing_plan_conversion: refused, it is what the policy" in err
-    assert "3 problems found; nothing was run." in err
+    assert "learning.interest_conversion=0.5:2: out of range [0, 1]" in err
+    assert "--seeds: at least 2 seeds" in err
+    assert "5 problems found; nothing was run." in err
     assert "Traceback" not in result.output and not out.exists()
