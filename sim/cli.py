@@ -939,8 +939,9 @@ def robustness_command(
         typer.Option(
             "--params",
             help="Comma-separated assumption parameters to vary, each optionally narrowed as "
-            "name=lo:hi; default: every assumption (the conversions among them) but the "
-            "policy's own levers and model settings (see docs/robustness.md).",
+            "name=lo:hi, or patterns such as '*_conversion'; default: every assumption (the "
+            "conversions among them) but the policy's own levers and model settings (see "
+            "docs/robustness.md).",
         ),
     ] = None,
     design: Annotated[

@@ -25,6 +25,7 @@ rewrite the policy. Report, literature and derived figures are refused, as
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import math
@@ -171,7 +172,9 @@ def select_params(
 
     Args:
         names: Dotted names, each optionally narrowed to a range inside its registry range
-            (``employers.premium_conversion=0.2:0.9``); None for the defaults.
+            (``employers.premium_conversion=0.2:0.9``), or shell-style patterns
+            (``*_conversion``: every matching assumption that can vary and is not a lever);
+            None for the defaults.
         policy: The policy.
         baseline: Its baseline.
 
@@ -185,10 +188,24 @@ def select_params(
     """
     if names is None:
         return default_params(policy, baseline)
-    entries = [n.strip() for n in names if n.strip()]
-    ranges = {n.partition("=")[0].strip(): n.partition("=")[2].strip() for n in entries}
     skip = levers(policy, baseline)
-    problems = [
+    problems: list[str] = []
+    entries = []
+    for entry in (n.strip() for n in names if n.strip()):
+        if not any(c in entry for c in "*?["):
+            entries.append(entry)
+            continue
+        pattern, sep, text = entry.partition("=")
+        found = [
+            p.name
+            for p in REGISTRY.values()
+            if fnmatch.fnmatchcase(p.name, pattern.strip()) and _variable(p) and p.name not in skip
+        ]
+        if not found:
+            problems.append(f"{entry}: matches no assumption parameter that can be varied")
+        entries += [f"{n}{sep}{text}" for n in found]
+    ranges = {n.partition("=")[0].strip(): n.partition("=")[2].strip() for n in entries}
+    problems += [
         f"{n}: refused, it is what the policy changes ({skip[n]}); varying it would rewrite "
         "the policy"
         for n in ranges
