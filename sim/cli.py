@@ -1057,7 +1057,7 @@ def robustness_command(
     _execute(plan, executor, workers, scheduler, quiet)
     with analysis_errors():
         points = robustness.effects(
-            plan.out, study.meta(), metric, window, where=dict.fromkeys(metric, where)
+            plan.out, study.meta(), metric, window, where=dict.fromkeys(metric, where), seeds=chosen
         )
         summary = robustness.summarise(points)
         written = robustness.write_outputs(plan.out, points, summary)

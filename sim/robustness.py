@@ -82,6 +82,7 @@ __all__ = [
     "levers",
     "parse_condition",
     "prim",
+    "quasi_p",
     "read_points",
     "select_params",
     "summarise",
@@ -99,6 +100,7 @@ META_KEY = "hiresim.robustness"
 PEEL_ALPHA = 0.05
 PASTE_ALPHA = 0.05
 MASS_MIN = 0.05
+MAX_QUASI_P = 0.05
 
 
 class RobustnessError(ValueError):
@@ -438,6 +440,7 @@ def effects(
     window: Window | str | None = None,
     confidence: float = CONFIDENCE,
     where: Mapping[str, str] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> pa.Table:
     """The paired effect of the policy on each metric at each point: one row per point and metric.
 
@@ -449,6 +452,7 @@ def effects(
         confidence: Interval coverage.
         where: The condition of each metric's scenario discovery (recorded for
             :func:`summarise`; default ``effect < 0``).
+        seeds: The seeds to pair (default: every seed the folder holds for both).
 
     Returns:
         Columns ``point``, ``policy``, ``baseline`` (derived scenario names), one column per
@@ -487,8 +491,14 @@ def effects(
             raise CompareError(
                 f"point {point['point']}: no runs of {', '.join(missing)} in {run.path}"
             )
-        seeds_b = run.seeds(b)
-        check_seeds(a, run.seeds(a), b, seeds_b)
+        wanted = set(seeds) if seeds is not None else None
+        seeds_a = tuple(k for k in run.seeds(a) if wanted is None or k in wanted)
+        seeds_b = tuple(k for k in run.seeds(b) if wanted is None or k in wanted)
+        check_seeds(a, seeds_a, b, seeds_b)
+        if wanted is not None and set(seeds_b) != wanted:
+            raise CompareError(
+                f"point {point['point']}: seeds {sorted(wanted - set(seeds_b))} missing"
+            )
         for m in metrics:
             base = np.array([_num(columns[m][by_key[(b, s)]]) for s in seeds_b])
             pol = np.array([_num(columns[m][by_key[(a, s)]]) for s in seeds_b])
@@ -522,6 +532,7 @@ def effects(
     info = {**dict(meta), "metrics": list(metrics), "window": [win.first, win.last]}
     info["confidence"] = confidence
     info["where"] = {m: (where or {}).get(m, DEFAULT_WHERE) for m in metrics}
+    info["seeds"] = sorted({int(k) for k in (seeds or run.seeds(meta["points"][0]["baseline"]))})
     return pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(
         {META_KEY: json.dumps(info, default=str)}
     )
@@ -622,6 +633,7 @@ class Box:
     Attributes:
         lower: Lower bound per dimension (``-inf``: unrestricted).
         upper: Upper bound per dimension (``inf``: unrestricted).
+        quasi_p: Quasi-p-value of each restriction (:func:`quasi_p`; NaN where unrestricted).
         coverage: Points in the box where the condition holds / points where it holds.
         density: Points in the box where the condition holds / points in the box.
         mass: Points in the box / all points.
@@ -632,6 +644,7 @@ class Box:
 
     lower: tuple[float, ...]
     upper: tuple[float, ...]
+    quasi_p: tuple[float, ...]
     coverage: float
     density: float
     mass: float
@@ -703,6 +716,7 @@ def prim(
     peel_alpha: float = PEEL_ALPHA,
     paste_alpha: float = PASTE_ALPHA,
     mass_min: float = MASS_MIN,
+    max_p: float = MAX_QUASI_P,
 ) -> Box | None:
     """PRIM (Friedman and Fisher 1999) for a binary outcome: one box where ``y`` is dense.
 
@@ -712,8 +726,9 @@ def prim(
     trajectory is the one with the best harmonic mean of coverage and density (the trade-off an
     analyst reads off PRIM's curve; the whole space is a candidate too). Pasting then widens any
     bound by about ``paste_alpha`` of the box's points while the density does not fall, and last
-    every restriction whose removal does not lower the density is dropped, so the box names only
-    the parameters that matter.
+    every bound whose removal does not lower the density is dropped, and every restriction whose
+    quasi-p-value exceeds ``max_p`` (one a random subset of the wider box would match too often),
+    so the box names only the parameters that matter.
 
     Args:
         x: Points, ``(n, k)``, each dimension on a common scale (the unit scale).
@@ -721,6 +736,7 @@ def prim(
         peel_alpha: Share of the box's points one peel removes.
         paste_alpha: Share of the box's points one paste adds.
         mass_min: The smallest box, as a share of the points.
+        max_p: Restrictions with a larger quasi-p-value (:func:`quasi_p`) are dropped.
 
     Returns:
         The box, or None when the condition holds at no point or at every point.
@@ -748,11 +764,15 @@ def prim(
             best = (score, lower, upper)
     _, lower, upper = best
     lower, upper = _paste(x, y, lower, upper, paste_alpha)
-    lower, upper = _drop_restrictions(x, y, lower, upper)
+    lower, upper = _drop_restrictions(x, y, lower, upper, max_p)
     n_in, hit = _stats(x, y, lower, upper)
     return Box(
         lower=tuple(float(v) for v in lower),
         upper=tuple(float(v) for v in upper),
+        quasi_p=tuple(
+            quasi_p(x, y, lower, upper, j) if np.isfinite([lower[j], upper[j]]).any() else math.nan
+            for j in range(k)
+        ),
         coverage=hit / hits,
         density=hit / n_in if n_in else math.nan,
         mass=n_in / n,
@@ -799,12 +819,25 @@ def _paste(
         lower, upper = best[2], best[3]
 
 
+def quasi_p(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, j: int) -> float:
+    """How likely dimension ``j``'s restriction is to be chance: the hypergeometric probability
+    that the box's points, drawn at random from the box without that restriction, hold at least
+    as many points where the condition holds (the quasi-p-value of Bryant and Lempert 2010)."""
+    from scipy.stats import hypergeom
+
+    lo, hi = lower.copy(), upper.copy()
+    lo[j], hi[j] = -np.inf, np.inf
+    population, successes = _stats(x, y, lo, hi)
+    draws, hit = _stats(x, y, lower, upper)
+    return float(hypergeom.sf(hit - 1, population, successes, draws))
+
+
 def _drop_restrictions(
-    x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_p: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    changed = True
-    while changed:
-        changed = False
+    """Drop bounds whose removal does not lower the density, then restrictions whose quasi-p-value
+    exceeds ``max_p`` (the least likely first), until neither applies."""
+    while True:
         n_in, hit = _stats(x, y, lower, upper)
         density = hit / n_in
         options = []
@@ -820,8 +853,14 @@ def _drop_restrictions(
                     options.append((h / m, m, lo, hi))
         if options:
             _, _, lower, upper = max(options, key=lambda o: (o[0], o[1]))
-            changed = True
-    return lower, upper
+            continue
+        restricted = [j for j in range(x.shape[1]) if np.isfinite([lower[j], upper[j]]).any()]
+        ps = {j: quasi_p(x, y, lower, upper, j) for j in restricted}
+        worst = max(ps, key=ps.__getitem__, default=None)
+        if worst is None or ps[worst] <= max_p:
+            return lower, upper
+        lower, upper = lower.copy(), upper.copy()
+        lower[worst], upper[worst] = -np.inf, np.inf
 
 
 # ==================================================================== summaries
@@ -924,6 +963,7 @@ def discover(
                 "range": list(p["range"]),
                 "low": _from_unit(p, lo) if math.isfinite(lo) else None,
                 "high": _from_unit(p, hi) if math.isfinite(hi) else None,
+                "quasi_p": box.quasi_p[j],
             }
         )
     result["box"] = {
@@ -1011,6 +1051,11 @@ def box_text(discovery: Mapping[str, Any]) -> str:
     return " and ".join(f"{r['parameter']} {_bound_text(r)}" for r in box["restrictions"])
 
 
+def _seeds_text(meta: Mapping[str, Any]) -> str:
+    seeds = meta.get("seeds")
+    return f"{len(seeds)} common seeds, " if seeds else ""
+
+
 def note(meta: Mapping[str, Any]) -> str:
     """How the figures were computed."""
     n_params = len(meta["parameters"])
@@ -1020,7 +1065,8 @@ def note(meta: Mapping[str, Any]) -> str:
         f"Effect of {meta['policy']} against {meta['baseline']} at {meta['samples']} points "
         f"({meta['design']} design, seed {meta['design_seed']}) over {n_params} uncertain "
         f"parameter{'s' if n_params != 1 else ''} (each over its registry range, log-scaled where "
-        f"the range spans 100x or more), {meta['students']:,} students. At each point: the mean "
+        f"the range spans 100x or more), {_seeds_text(meta)}{meta['students']:,} students. At "
+        "each point: the mean "
         f"over seeds of the paired difference (policy - baseline on the same seed) of each seed's "
         f"mean over {win.label}, with its {pct} t-interval. above/includes/below 0: share of "
         "points whose interval lies above zero, includes it, lies below it. Quantiles: of the "
@@ -1056,13 +1102,14 @@ def distribution_rows(summary: Sequence[Mapping[str, Any]]) -> tuple[list[str], 
 
 
 def box_rows(s: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = ["parameter", "unit", "source", "registry range", "box"]
+    head = ["parameter", "unit", "source", "registry range", "box", "quasi-p"]
     box = s["discovery"]["box"]
     rows = []
     for r in box["restrictions"] if box else []:
         source = r["source_kind"] if r["source_kind"] == "assumption" else r["source"]
         lo, hi = r["range"]
-        rows.append([r["parameter"], r["unit"], source, f"[{lo:g}, {hi:g}]", _bound_text(r)])
+        qp = f"{r['quasi_p']:.2g}"
+        rows.append([r["parameter"], r["unit"], source, f"[{lo:g}, {hi:g}]", _bound_text(r), qp])
     return head, rows
 
 
@@ -1181,8 +1228,9 @@ def _caption(meta: Mapping[str, Any]) -> str:
     win = Window(*meta["window"])
     return (
         f"{meta['samples']} points ({meta['design']}) over {len(meta['parameters'])} parameters; "
-        f"{meta['students']:,} students; effect per point: mean paired difference by seed over "
-        f"{win.label}, whiskers {100 * meta.get('confidence', CONFIDENCE):g}% t-interval."
+        f"{_seeds_text(meta)}{meta['students']:,} students; effect per point: mean paired "
+        f"difference by seed over {win.label}, whiskers "
+        f"{100 * meta.get('confidence', CONFIDENCE):g}% t-interval."
     )
 
 
