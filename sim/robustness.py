@@ -1270,7 +1270,7 @@ def distribution_figure(points: pa.Table, item: Mapping[str, Any]) -> tuple[Figu
             _errorbar(ax, rank[mask], effect[mask], err, colour, name)
     ax.axhline(0.0, color="#000000", linewidth=0.8)
     ax.set_xlabel("point, ranked by effect")
-    _unit_axis(ax, "y", f"effect on {label}", unit, change=True)
+    _unit_axis(ax, "y", "effect", unit, change=True)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     data = pa.table(
@@ -1287,8 +1287,9 @@ def distribution_figure(points: pa.Table, item: Mapping[str, Any]) -> tuple[Figu
 
 
 def parameters_figure(points: pa.Table, item: Mapping[str, Any]) -> tuple[Figure, pa.Table]:
-    """The effect against the two most influential parameters, coloured by the condition; the
-    discovery box's bounds on those parameters as dashed lines."""
+    """The effect against the two most influential parameters (those the discovery box restricts,
+    then those most rank-correlated with the effect), coloured by the condition; the box's bounds
+    as dashed lines."""
     from sim.plots import _new_figure, _unit_axis
 
     meta = study_meta(points)
@@ -1297,10 +1298,10 @@ def parameters_figure(points: pa.Table, item: Mapping[str, Any]) -> tuple[Figure
     cond = parse_condition(item["discovery"]["condition"], metric)
     holds = cond.holds(rows)
     params = {p["name"]: p for p in meta["parameters"]}
-    top = [n for n, _ in item["influence"]][:2]
     rho = dict(item["influence"])
     box = item["discovery"]["box"]
     bounds = {r["parameter"]: r for r in (box["restrictions"] if box else [])}
+    top = list(dict.fromkeys([*bounds, *(n for n, _ in item["influence"])]))[:2]
     effect = np.array([_num(v) for v in rows.column("effect").to_pylist()])
     lo = np.array([_num(v) for v in rows.column("ci_low").to_pylist()])
     hi = np.array([_num(v) for v in rows.column("ci_high").to_pylist()])
@@ -1329,7 +1330,7 @@ def parameters_figure(points: pa.Table, item: Mapping[str, Any]) -> tuple[Figure
         shown_rho = f"rank correlation {r:+.2f}" if math.isfinite(r) else "rank correlation n/a"
         ax.set_xlabel(f"{name} ({params[name]['unit']})\n{shown_rho}", fontsize=8)
         ax.grid(alpha=0.3)
-    _unit_axis(axes[0], "y", f"effect on {label}", unit, change=True)
+    _unit_axis(axes[0], "y", "effect", unit, change=True)
     axes[0].legend(fontsize=8)
     data = {"point": rows.column("point")}
     data |= {name: rows.column(name) for name in top}
