@@ -10,6 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import robustness, store
 from sim.calibrate import Scale
@@ -246,3 +248,28 @@ def test_bad_params_exit_2_listing_every_problem(scenarios: Path, tmp_path: Path
     assert "--seeds: at least 2 seeds" in err
     assert "5 problems found; nothing was run." in err
     assert "Traceback" not in result.output and not out.exists()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(4, 60),
+    k=st.integers(1, 4),
+    share=st.floats(0.05, 0.95),
+)
+def test_a_prim_box_reports_its_own_coverage_and_density(
+    seed: int, n: int, k: int, share: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, k))
+    y = rng.random(n) < share
+    box = robustness.prim(x, y)
+    if y.all() or not y.any():
+        assert box is None
+        return
+    assert box is not None
+    inside = np.all((x >= np.array(box.lower)) & (x <= np.array(box.upper)), axis=1)
+    assert box.n_in == inside.sum() >= 1
+    assert box.density == pytest.approx(y[inside].mean())
+    assert box.coverage == pytest.approx(y[inside].sum() / y.sum())
+    assert all(box.quasi_p[j] <= robustness.MAX_QUASI_P for j in box.restricted)
