@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.params import REGISTRY, SHARE_GROUPS, TARGETS, Param, Target, Value
-from sim.scenario import Scenario, ScenarioError, find_scenario
+from sim.scenario import Scenario, ScenarioError, _param_hint, find_scenario
 from sim.targets import TargetCheck, calibrated_targets, check, distance
 
 __all__ = [
@@ -107,7 +107,10 @@ def check_fit_params(names: Iterable[str], purpose: str = "fitted") -> tuple[Par
     for name in names:
         p = REGISTRY.get(name)
         if p is None:
-            problems.append(f"{name}: unknown parameter (see `hiresim params`)")
+            hint = _param_hint(name)
+            problems.append(
+                f"{name}: unknown parameter (see `hiresim params`)" + (f"; {hint}" if hint else "")
+            )
         elif p.source_kind != "assumption":
             problems.append(
                 f"{name}: refused, its value is a {p.source_kind} figure ({p.source}); only "

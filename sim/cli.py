@@ -952,5 +952,157 @@ def sensitivity_command(
     typer.echo(f"wrote {path} and {path.with_suffix('.csv').name}", err=True)
 
 
+def _run_options(*values: object) -> dict[str, object]:
+    """The recorded options every running command shares, in :func:`_command`'s form."""
+    flags = ("--seeds", "--seed-list", "--months", "--students", "--out", "--name", "--workers")
+    return dict(zip(flags, values, strict=True))
+
+
+class RobustnessDesign(StrEnum):
+    """Designs of ``hiresim robustness``."""
+
+    lhs = "lhs"
+    sobol = "sobol"
+
+
+@app.command("robustness")
+def robustness_command(
+    policy: Annotated[str, typer.Argument(help="The policy scenario (name or TOML file).")],
+    metric: Annotated[list[str], typer.Option("--metric", "-m", help="Metric (repeat).")],
+    baseline: BaselineOpt = "baseline",
+    window: WindowOpt = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Design points.")] = 32,
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            help="Comma-separated assumption parameters to vary, each optionally narrowed as "
+            "name=lo:hi, or patterns such as '*_conversion'; default: every assumption (the "
+            "conversions among them) but the policy's own levers and model settings (see "
+            "docs/robustness.md).",
+        ),
+    ] = None,
+    design: Annotated[
+        RobustnessDesign,
+        typer.Option("--design", help="lhs: a Latin hypercube; sobol: a scrambled Sobol sequence."),
+    ] = RobustnessDesign.lhs,
+    design_seed: Annotated[int, typer.Option("--design-seed", help="Seed of the design.")] = 0,
+    where: Annotated[
+        str,
+        typer.Option(
+            "--where",
+            help="Condition whose parameter ranges are sought, for each metric: effect, ci_low "
+            "or ci_high, an operator and a number in the metric's unit (pp for shares), e.g. "
+            "'ci_high < 0' or 'effect > 500'.",
+        ),
+    ] = "effect < 0",
+    seeds: SeedsOpt = None,
+    seed_list: SeedListOpt = None,
+    months: MonthsOpt = None,
+    students: StudentsOpt = None,
+    out: OutOpt = None,
+    name: NameOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.process,
+    scheduler: SchedulerOpt = None,
+    fmt: Annotated[
+        CompareFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CompareFormat.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """Is the policy's effect robust to the assumptions, and under which ones does it flip?
+
+    Runs the policy and its baseline on common seeds at each design point over the uncertain
+    parameters (resumable, like `run`), then prints the effect's distribution across points and
+    the parameter ranges where the --where condition holds (PRIM). Writes
+    <run>/robustness/points.parquet and two figures per metric (with CSVs) in <run>/plots/.
+    """
+    from sim import robustness
+    from sim.compare import CompareError, Window, resolve_window
+    from sim.metrics import METRICS_BY_NAME
+
+    problems: list[str] = []
+    loaded: list[Scenario] = []
+    for ref in (policy, baseline):
+        try:
+            loaded.append(load_scenario(ref))
+        except ScenarioError as err:
+            problems += [p.format() for p in err.problems]
+    if problems:
+        _exit_problems(problems)
+    resolved, chosen = _run_settings(loaded, seeds, seed_list, months, students, problems)
+    if 0 < len(chosen) < 2:
+        problems.append("--seeds: at least 2 seeds, for the interval of each point's effect")
+    unknown = [m for m in metric if m not in METRICS_BY_NAME or m == "month"]
+    if unknown:
+        problems.append(
+            f"--metric {', '.join(unknown)}: unknown metric; known: "
+            + ", ".join(m for m in METRICS_BY_NAME if m != "month")
+        )
+    if resolved:
+        try:
+            resolve_window(resolved[0].run.months, window=Window.parse(window) if window else None)
+        except CompareError as err:
+            problems.append(f"--window: {err}")
+    for m in metric:
+        if m not in unknown:
+            try:
+                robustness.parse_condition(where, m)
+            except robustness.RobustnessError as err:
+                problems += err.problems
+    study = None
+    if resolved:
+        a, b = resolved
+        try:
+            chosen_params = robustness.select_params(
+                params.split(",") if params is not None else None, a, b
+            )
+            study = robustness.build_study(
+                a, b, chosen_params, samples=samples, design=design.value, design_seed=design_seed
+            )
+        except robustness.RobustnessError as err:
+            problems += err.problems
+    if problems or study is None:
+        _exit_problems(problems)
+    run_name = name or study.default_name()
+    command = _command(
+        "robustness",
+        [policy],
+        {
+            "--baseline": baseline if baseline != "baseline" else None,
+            "--metric": list(metric),
+            "--window": window,
+            "--samples": samples,
+            "--params": params,
+            "--design": design.value if design != RobustnessDesign.lhs else None,
+            "--design-seed": design_seed or None,
+            "--where": where if where != "effect < 0" else None,
+            **_run_options(seeds, seed_list, months, students, out, name, workers),
+            "--executor": executor.value if executor != Executor.process else None,
+            "--scheduler": scheduler,
+            "--format": fmt.value if fmt != CompareFormat.table else None,
+            "--quiet": quiet,
+        },
+    )
+    plan = study.run_plan(out or Path("outputs") / run_name, chosen, command, run_name)
+    if not quiet:
+        typer.echo(
+            f"Robustness of {study.policy.name} vs {study.baseline.name}: {study.samples} points "
+            f"({design.value}) over {len(study.params)} parameters x {len(chosen)} seeds "
+            f"= {len(plan.tasks)} runs into {plan.out}/",
+            err=True,
+        )
+    _execute(plan, executor, workers, scheduler, quiet)
+    with analysis_errors():
+        points = robustness.effects(
+            plan.out, study.meta(), metric, window, where=dict.fromkeys(metric, where), seeds=chosen
+        )
+        summary = robustness.summarise(points)
+        written = robustness.write_outputs(plan.out, points, summary)
+    typer.echo(robustness.format_summary(points, summary, fmt.value), nl=False)
+    if not quiet:
+        typer.echo(f"wrote {written[0]} and {len(written) - 1} figures (with CSVs)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

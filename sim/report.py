@@ -482,6 +482,11 @@ def build_report(
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [f"<h1>{_e(title)}</h1>", f'<p class="note">Generated {_e(generated)}.</p>']
     body += ["<h2>Run</h2>", _summary_html(run, scenarios)]
+    study = _robustness_html(run, dpi)
+    if study is not None:
+        body += ["<h2>Robustness</h2>", study[0]]
+        if study[1]:  # every scenario is a design point: the per-scenario sections would list them
+            return _page(title, body)
 
     others = [s for s in run.scenarios if s != baseline]
     has_baseline = baseline in run.scenarios
@@ -528,12 +533,44 @@ def build_report(
         "result files; source kind and source from the parameter registry.</p>"
     )
     body.append(_parameters_html(parameter_differences(run)))
+    return _page(title, body)
+
+
+def _page(title: str, body: Sequence[str]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def _robustness_html(run: Run, dpi: int) -> tuple[str, bool] | None:
+    """The robustness section of a run folder that holds a study (:mod:`sim.robustness`), and
+    whether the study's design points are all the run holds; None without a study."""
+    from sim import robustness
+    from sim.plots import png_bytes
+
+    points = robustness.read_points(run.path)
+    if points is None:
+        return None
+    meta = robustness.study_meta(points)
+    summary = robustness.summarise(points)
+    parts = [_table_html(*robustness.distribution_rows(summary), num_from=2)]
+    for item in summary:
+        parts.append(f"<p>{_e(robustness.discovery_line(item))}</p>")
+        head, rows = robustness.box_rows(item)
+        if rows:
+            parts.append(_table_html(head, rows))
+    parts += [f"<p>{_e(robustness.influence_line(item))}</p>" for item in summary]
+    parts.append(f'<p class="note">{_e(robustness.note(meta))}</p>')
+    for item in summary:
+        for draw in robustness.FIGURES.values():
+            fig, _ = draw(points, item)
+            caption = fig.get_suptitle()
+            parts.append(_image_html(png_bytes(fig, dpi=dpi), caption, caption))
+    names = {p[k] for p in meta["points"] for k in ("policy", "baseline")}
+    return "".join(parts), set(run.scenarios) <= names
 
 
 def report(
