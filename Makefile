@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HIRESIM := $(VENV)/bin/hiresim
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench docs clean
+.PHONY: install run test test-fast lint format bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,12 @@ run: $(STAMP)
 	@echo "report.html); e.g."
 	@echo "  python -c \"import pandas as pd; print(pd.read_parquet('outputs/demo/metrics'))\""
 
-test: $(STAMP)
+# The suite here, then on Python 3.12 and 3.13 and with the lowest admitted versions.
+test: test-fast
+	scripts/test-matrix
+
+# Lint and the suite on this Python only: for day-to-day work.
+test-fast: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
@@ -49,4 +54,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.scale
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .matrix

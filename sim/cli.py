@@ -172,14 +172,38 @@ class PlotKind(StrEnum):
 
 @contextmanager
 def analysis_errors() -> Iterator[None]:
-    """Print a refused comparison (:class:`sim.compare.CompareError`) on stderr; exit 2."""
+    """Print a refused comparison (:class:`sim.compare.CompareError`) or a damaged run folder
+    (:class:`sim.store.DamagedRunError`) on stderr; exit 2."""
     from sim.compare import CompareError
+    from sim.store import DamagedRunError
 
     try:
         yield
-    except CompareError as exc:
+    except (CompareError, DamagedRunError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def out_problems(out: Path | None, folder: Path | None = None) -> list[str]:
+    """The problem with ``--out`` when files cannot be written in its folder (none, or one).
+
+    Args:
+        out: The ``--out`` value (None: nothing to check).
+        folder: The folder written into (default: ``out`` itself).
+    """
+    from sim.store import unwritable
+
+    problem = None if out is None else unwritable(out if folder is None else folder)
+    return [f"--out {out}: {problem}; choose another --out"] if problem else []
+
+
+def check_out_file(out: Path | None) -> None:
+    """Refuse (:class:`sim.compare.CompareError`) an output file whose folder is unwritable."""
+    from sim.compare import CompareError
+
+    problems = out_problems(out, None if out is None else out.parent)
+    if problems:
+        raise CompareError(problems[0])
 
 
 RunDirArg = Annotated[Path, typer.Argument(help="Run folder, e.g. outputs/demo.")]
@@ -249,6 +273,7 @@ def compare_command(
     from sim.compare import CompareError, compare, compare_groups, compare_who_gains, format_table
 
     with analysis_errors():
+        check_out_file(out)
         if gap is not None and by is None:
             raise CompareError("--gap needs --by")
         if who_gains and (by is not None or metric):
@@ -320,6 +345,7 @@ def plot_command(
 
     kinds = kind or [PlotKind.timeseries]
     with analysis_errors():
+        check_out_file(out)
         if by is not None and kind:
             raise CompareError("--kind does not apply with --by (it draws the per-group figure)")
         run = load_run(run_dir)
@@ -363,6 +389,7 @@ def report_command(
     from sim.report import KEY_METRICS, report
 
     with analysis_errors():
+        check_out_file(out)
         path = report(
             run_dir,
             out,
@@ -437,11 +464,12 @@ def targets_command(
     ] = False,
 ) -> None:
     """Check a run against the calibration targets: model mean (95% CI over seeds), pass/fail."""
+    from sim.store import DamagedRunError
     from sim.targets import TargetsError, check_run, format_checks
 
     try:
         result = check_run(run_dir, scenario)
-    except TargetsError as exc:
+    except (TargetsError, DamagedRunError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(format_checks(result.checks, fmt.value, result.note()), nl=False)
@@ -634,6 +662,7 @@ def run_command(
             loaded.append(load_scenario(ref))
         except ScenarioError as err:
             problems += [p.format() for p in err.problems]
+    problems += out_problems(out or Path("outputs") / (name or "+".join(s.name for s in loaded)))
     if problems:
         _exit_problems(problems)
     resolved, chosen = _run_settings(loaded, seeds, seed_list, months, students, problems)
@@ -726,6 +755,8 @@ def sweep_command(
         )
     except sweeps.SweepError as err:
         problems += err.problems
+    if built is not None:
+        problems += out_problems(out or Path("outputs") / (name or built.default_name()))
     if problems or built is None:
         _exit_problems(problems)
     run_name = name or built.default_name()

@@ -571,7 +571,8 @@ def find_conflicts(plan: RunPlan, on_disk: _DiskHashes | None = None) -> list[st
     if on_disk is None:
         on_disk = disk_hashes(plan)
     for (name, _seed, _table), digest in on_disk.items():
-        found[name].add(digest)
+        if digest != _DAMAGED:
+            found[name].add(digest)
     problems = []
     for name, digests in found.items():
         versions = sorted(d.removeprefix(_OTHER_VERSION) for d in digests if _is_other(d))
@@ -592,6 +593,7 @@ def find_conflicts(plan: RunPlan, on_disk: _DiskHashes | None = None) -> list[st
 
 
 _OTHER_VERSION = "written-by-hiresim:"
+_DAMAGED = "damaged"
 
 
 def _running_version() -> str:
@@ -607,7 +609,8 @@ def disk_hashes(plan: RunPlan) -> _DiskHashes:
 
     A file written by another version of hiresim is marked instead (``_OTHER_VERSION`` and its
     version): versions whose random draws differ give different runs for the same seed, so such
-    a file is never resumed from, and :func:`find_conflicts` names it.
+    a file is never resumed from, and :func:`find_conflicts` names it. An unreadable file is
+    marked ``_DAMAGED``: its task is redone.
     """
     names = {s.name for s in plan.scenarios}
     running = _running_version()
@@ -618,7 +621,8 @@ def disk_hashes(plan: RunPlan) -> _DiskHashes:
                 continue
             try:
                 meta = store.read_part_metadata(path)
-            except Exception:  # unreadable: treat as missing, the task is redone
+            except store.DamagedRunError:
+                hashes[(name, seed, table)] = _DAMAGED
                 continue
             version = meta.get(store.META_VERSION, running)
             digest = meta.get(store.META_HASH, "")
@@ -627,16 +631,18 @@ def disk_hashes(plan: RunPlan) -> _DiskHashes:
 
 
 def completed_tasks(plan: RunPlan, on_disk: _DiskHashes | None = None) -> set[Task]:
-    """Tasks of the plan whose files exist with the scenario's current hash."""
+    """Tasks of the plan whose files exist with the scenario's current hash, none damaged."""
     hashes = {s.name: s.hash for s in plan.scenarios}
     if on_disk is None:
         on_disk = disk_hashes(plan)
+    written = {*plan.tables, "groups"}  # every task writes groups too, so rewrites a damaged one
     return {
         t
         for t in plan.tasks
         if all(
             on_disk.get((t.scenario, t.seed, table)) == hashes[t.scenario] for table in plan.tables
         )
+        and not any(on_disk.get((t.scenario, t.seed, table)) == _DAMAGED for table in written)
     }
 
 
@@ -786,7 +792,10 @@ def execute(
     if executor not in EXECUTORS:
         raise RunError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     t0, started = time.monotonic(), _now()
-    plan.out.mkdir(parents=True, exist_ok=True)
+    try:
+        plan.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"cannot create the run folder {plan.out}: {exc.strerror or exc}") from None
     with store.RunLock(plan.out):
         store.clean_temp_files(plan.out)
         on_disk = disk_hashes(plan)

@@ -29,9 +29,11 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -58,6 +60,25 @@ META_VERSION = "hiresim.version"
 
 _PARTITION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]*$")
 
+log = logging.getLogger(__name__)
+
+
+class DamagedRunError(ValueError):
+    """A file of a run folder cannot be read; the message names it and says what to do.
+
+    Attributes:
+        path: The damaged file (or the table folder when no single file is to blame).
+        problem: What is wrong with it.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"{path} is damaged ({problem}). Run the same `hiresim run` command again (the "
+            "run's manifest.json records it as command_line): it re-runs damaged tasks."
+        )
+
 
 def table_dir(run_dir: Path | str, table: str = "metrics") -> Path:
     """The folder of one table of a run."""
@@ -78,30 +99,69 @@ def read_table(run_dir: Path | str, table: str = "metrics") -> pa.Table:
 
     Raises:
         FileNotFoundError: When the run has no such table.
+        DamagedRunError: When a file of the table cannot be read.
     """
     path = table_dir(run_dir, table)
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist: is {run_dir} a hiresim run folder?")
-    dataset = ds.dataset(
-        path,
-        format="parquet",
-        partitioning=ds.partitioning(
-            pa.schema([("scenario", pa.string()), ("seed", pa.int64())]), flavor="hive"
-        ),
-    )
-    result = dataset.to_table()
+    try:
+        result = ds.dataset(
+            path,
+            format="parquet",
+            partitioning=ds.partitioning(
+                pa.schema([("scenario", pa.string()), ("seed", pa.int64())]), flavor="hive"
+            ),
+        ).to_table()
+    except (pa.ArrowException, OSError) as exc:
+        raise _damaged(run_dir, table, exc) from None
     keys = [("scenario", "ascending"), ("seed", "ascending")]
     if "month" in result.column_names:
         keys.append(("month", "ascending"))
     return result.sort_by(keys)
 
 
+def _damaged(run_dir: Path | str, table: str, exc: Exception) -> DamagedRunError:
+    """The error for a table that failed to read: names the first file that fails alone."""
+    for part in sorted(scan_parts(run_dir, table).values()):
+        try:
+            pq.ParquetFile(part).read()
+        except (pa.ArrowException, OSError) as part_exc:
+            return DamagedRunError(part, _reason(part_exc))
+    return DamagedRunError(table_dir(run_dir, table), _reason(exc))
+
+
+def _reason(exc: Exception) -> str:
+    """An Arrow error as a short reason: its first sentence, without the path it names."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = re.sub(r"^Could not open Parquet input source '[^']*': ", "", text)
+    return f"not a readable Parquet file: {text.split('. ')[0].rstrip('.')}"
+
+
 def read_manifest(run_dir: Path | str) -> dict[str, Any]:
-    """The run's manifest as a dict (empty when there is none yet)."""
+    """The run's manifest as a dict (empty when there is none yet).
+
+    A manifest that is not a JSON object (truncated, say) is treated as missing, with a logged
+    warning: everything in it but the history can be rebuilt from the files, and the next
+    ``hiresim run`` into the folder rewrites it.
+    """
     path = Path(run_dir) / MANIFEST
     if not path.exists():
         return {}
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_bytes())
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        manifest, reason = None, str(exc)
+    else:
+        reason = f"a JSON {type(manifest).__name__} instead of an object"
+    if not isinstance(manifest, dict):
+        log.warning(
+            "warning: %s is damaged (%s); reading the run from its Parquet files instead. The "
+            "next `hiresim run` into this folder rewrites it.",
+            path,
+            reason,
+        )
+        return {}
+    return manifest
 
 
 # ==================================================================== write side
@@ -218,8 +278,15 @@ def write_part(
 
 
 def read_part_metadata(path: Path | str) -> dict[str, str]:
-    """The key-value metadata of one Parquet file (without Arrow's own schema key)."""
-    raw = pq.read_metadata(path).metadata or {}
+    """The key-value metadata of one Parquet file (without Arrow's own schema key).
+
+    Raises:
+        DamagedRunError: When the file cannot be read.
+    """
+    try:
+        raw = pq.read_metadata(path).metadata or {}
+    except (pa.ArrowException, OSError) as exc:
+        raise DamagedRunError(Path(path), _reason(exc)) from None
     return {k.decode(): v.decode(errors="replace") for k, v in raw.items() if k != b"ARROW:schema"}
 
 
@@ -232,6 +299,32 @@ def scan_parts(run_dir: Path | str, table: str = "metrics") -> dict[tuple[str, i
         with contextlib.suppress(ValueError):
             found[(scenario, int(seed))] = path
     return found
+
+
+def unwritable(folder: Path | str) -> str | None:
+    """Why files cannot be written in ``folder``, or None when they can.
+
+    Tries for real (creates the missing folders and a temporary file, then removes them): as
+    root, permission bits say nothing, and some file systems (``/proc``) refuse any new folder.
+    """
+    folder = Path(folder)
+    made: list[Path] = []
+    try:
+        for path in [*reversed(folder.parents), folder]:
+            if path.exists() and not path.is_dir():
+                return f"{path} is a file, not a folder"
+            if not path.is_dir():
+                path.mkdir()
+                made.append(path)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"cannot create or write to {folder} ({exc.strerror or exc})"
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    return None
 
 
 def write_manifest(run_dir: Path | str, manifest: Mapping[str, Any]) -> None:

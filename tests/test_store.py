@@ -8,8 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 from sim import store
+from sim.cli import app
+from tests.fakes import BASELINE, POLICY, make_run
 
 
 def _table(n: int = 5, offset: float = 0.0) -> pa.Table:
@@ -113,3 +116,98 @@ def test_run_lock_is_exclusive(tmp_path: Path) -> None:
         store.RunLock(tmp_path).__enter__()
     with store.RunLock(tmp_path):
         pass
+
+
+# ==================================================================== damaged run folders
+
+
+def _truncate(path: Path) -> Path:
+    path.write_bytes(path.read_bytes()[:200])
+    return path
+
+
+def test_read_table_names_the_damaged_file(tmp_path: Path) -> None:
+    for seed in (1, 2):
+        store.write_part(store.part_path(tmp_path, "metrics", "base", seed), _table(), _meta(seed))
+    damaged = _truncate(store.part_path(tmp_path, "metrics", "base", 2))
+    with pytest.raises(store.DamagedRunError, match="re-runs damaged tasks") as err:
+        store.read_table(tmp_path)
+    assert err.value.path == damaged
+    assert "not a readable Parquet file" in str(err.value)
+    with pytest.raises(store.DamagedRunError) as err:
+        store.read_part_metadata(damaged)
+    assert err.value.path == damaged
+
+
+@pytest.mark.parametrize("text", ['{"tasks": [{"scen', "", "[1, 2]", "\xff\xfe"])
+def test_damaged_manifest_reads_as_missing_with_a_warning(
+    tmp_path: Path, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / store.MANIFEST).write_bytes(text.encode("latin-1"))
+    assert store.read_manifest(tmp_path) == {}
+    assert f"{tmp_path / store.MANIFEST} is damaged" in caplog.text
+    assert "reading the run from its Parquet files instead" in caplog.text
+
+
+def test_unwritable_says_why_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    assert (
+        store.unwritable(tmp_path / "file" / "run")
+        == f"{tmp_path / 'file'} is a file, not a folder"
+    )
+    assert store.unwritable(tmp_path / "new" / "run") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    if Path("/proc/self").is_dir():  # Linux: /proc refuses new folders, even to root
+        assert "cannot create or write to /proc/hiresim" in str(store.unwritable("/proc/hiresim"))
+
+
+def _run_with_damage(tmp_path: Path, damage: str) -> Path:
+    run = make_run(tmp_path / "run", [BASELINE, POLICY], seeds=(1, 2, 3), months=24, groups=True)
+    if damage == "manifest":
+        _truncate(run / store.MANIFEST)
+    else:
+        _truncate(store.part_path(run, damage, POLICY.name, 2))
+    return run
+
+
+@pytest.mark.parametrize(
+    ("damage", "command"),
+    [
+        ("metrics", ["compare"]),
+        ("metrics", ["report"]),
+        ("metrics", ["plot", "-m", "hires"]),
+        ("metrics", ["targets"]),
+        ("groups", ["compare", "--by", "discipline"]),
+        ("groups", ["report"]),
+    ],
+)
+def test_commands_name_a_damaged_file_and_exit_2(
+    tmp_path: Path, damage: str, command: list[str]
+) -> None:
+    run = _run_with_damage(tmp_path, damage)
+    result = CliRunner().invoke(app, [command[0], str(run), *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    damaged = store.part_path(run, damage, POLICY.name, 2)
+    assert f"error: {damaged} is damaged (not a readable Parquet file" in result.output
+    assert "Run the same `hiresim run` command again" in result.output
+
+
+def test_compare_reads_a_run_with_a_damaged_manifest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = _run_with_damage(tmp_path, "manifest")
+    result = CliRunner().invoke(app, ["compare", str(run), "-m", "hires", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert POLICY.name in result.output
+    assert f"{run / store.MANIFEST} is damaged" in caplog.text
+
+
+@pytest.mark.parametrize("command", [["compare"], ["report"], ["plot", "-m", "hires"]])
+def test_unwritable_out_file_is_refused(tmp_path: Path, command: list[str]) -> None:
+    run = make_run(tmp_path / "run", [BASELINE, POLICY], seeds=(1, 2), months=12)
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "out.png"
+    result = CliRunner().invoke(app, [command[0], str(run), *command[1:], "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"error: --out {out}: {tmp_path / 'file'} is a file, not a folder" in result.output
