@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import expectations, learning
 from sim.expectations import NO_RESPONSE, Expectations, realised_premiums
@@ -51,6 +53,29 @@ def test_realised_premiums_are_mean_salary_ratios_over_hires_without_an_mc() -> 
     # Too few hires on a side: no premium.
     assert np.isnan(realised_premiums(salary, held, min_hires=3)).all()
     assert np.isfinite(realised_premiums(salary, held, min_hires=2)[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.integers(0, 40),
+    st.floats(0.05, 0.95),
+    st.integers(1, 5),
+)
+def test_realised_premiums_match_a_plain_computation(
+    seed: int, n: int, share: float, min_hires: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    salary = rng.uniform(20_000, 150_000, n)
+    mc = rng.random(n) < share
+    held = np.stack([mc, mc & (rng.random(n) < 0.5), mc & (rng.random(n) < 0.3)])
+    out = realised_premiums(salary, held, min_hires)
+    for c in range(3):
+        with_c, none = salary[held[c]], salary[~mc]
+        if min(with_c.size, none.size) < min_hires:
+            assert np.isnan(out[c])
+        else:
+            np.testing.assert_allclose(out[c], with_c.mean() / none.mean() - 1.0, rtol=1e-12)
 
 
 def test_expectations_move_toward_what_was_seen_lag_months_ago() -> None:
