@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from sim.agents import UniversityTable
+from sim.expectations import NO_RESPONSE, Response
 from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Value
 from sim.population import ENROLLED, FREE, MC_GENAI, MC_REGULAR, NEVER, Population
 from sim.sampling import bernoulli_positions, bernoulli_subset
@@ -89,6 +90,7 @@ def start(
     p: Mapping[str, Value],
     month: int,
     rng: np.random.Generator,
+    response: Response = NO_RESPONSE,
 ) -> int:
     """Start new MCs among people not already taking one.
 
@@ -99,6 +101,12 @@ def start(
     person. The groups are those who left university (lowest multiplier), students, and anyone
     whose ability factor exceeds :data:`FACTOR_BOUND` (about 1 in 100, bound 1: a uniform each).
     The choices of kind and credit are drawn for the starters only (a few per cent of the rows).
+
+    ``response`` multiplies the start propensity (by the university's credit offer), the
+    credit-bearing and the GenAI choice by how the premiums students expect differ from the
+    baseline's (:mod:`sim.expectations`). Start multipliers below 1 leave the sampling bounds,
+    hence the candidates drawn, as they are (only fewer of them start); one above 1 raises the
+    bounds with it.
 
     Returns:
         The number of MCs started.
@@ -115,6 +123,13 @@ def start(
         * p["students.genai_in_degree_support"]
         * p["learning.genai_integration_uptake_conversion"]
     )
+    # The sampling bounds (and the pre-filter below) follow the propensities at the largest
+    # response if above 1: when students expect less, the same candidates are drawn and fewer of
+    # them start (the response multiplies each starter's own probability further down).
+    responds = response is not NO_RESPONSE
+    if responds:
+        head = max(response.start, response.start_credit, 1.0)
+        multiplier, embedded_rate = multiplier * head, embedded_rate * head
     integrating = bool(unis.genai_across.any())
     selection = p["learning.ability_selection"]
 
@@ -161,8 +176,18 @@ def start(
         1 + pop.engaged[rows].view(np.int8) + 2 * unis.offers_mc[uni].view(np.int8)
     )
     hazard *= multiplier[case]
-    if integrating:
-        started = np.flatnonzero(u < hazard + embedded_rate * (unis.genai_across[uni] & enrolled))
+    embedding = embedded_rate * (unis.genai_across[uni] & enrolled) if integrating else None
+    if responds:
+        # Each row's own response, over the head the propensities were raised by above.
+        own = (
+            np.where(unis.credit_bearing[uni] & enrolled, response.start_credit, response.start)
+            / head
+        )
+        hazard *= own
+        if embedding is not None:
+            embedding *= own
+    if embedding is not None:
+        started = np.flatnonzero(u < hazard + embedding)
     else:
         started = np.flatnonzero(u < hazard)
     # Starters in ascending row order (each group's are ascending: a merge of three runs).
@@ -176,9 +201,13 @@ def start(
         TECHNICAL[pop.discipline[chosen]] | integrated, 1.0, p["learning.genai_access_nontechnical"]
     )
     genai_prob = access * p["students.genai_priority_share"] * p["learning.genai_choice_conversion"]
+    credit_prob = p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
+    if response is not NO_RESPONSE:
+        genai_prob = genai_prob * response.genai
+        credit_prob = credit_prob * response.credit
     genai = from_embedded | (v[0] < genai_prob)
     credit = unis.credit_bearing[uni] & enrolled
-    credit &= v[1] < p["students.credit_preference_share"] * p["learning.credit_choice_conversion"]
+    credit &= v[1] < credit_prob
 
     pop.schedule_mc_end(chosen, month + int(p["learning.mc_duration_months"]))
     pop.mc_kind[chosen] = np.where(genai, np.int8(MC_GENAI), np.int8(MC_REGULAR))

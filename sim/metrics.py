@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim import wages
+from sim.expectations import CREDENTIALS
 from sim.params import DISCIPLINES
 from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER
 
@@ -198,6 +199,48 @@ METRICS: tuple[Metric, ...] = (
         "USD per year",
         "Mean annual salary of the month's hires who hold no MC.",
         "Mean starting salary, no MC",
+    ),
+    Metric(
+        "realised_mc_premium",
+        "share of pay",
+        "Mean salary of the month's hires holding an MC / mean salary of those without, minus 1 "
+        "(raw: selection included; NaN when either side has no hire).",
+        "Realised MC premium",
+    ),
+    Metric(
+        "realised_cb_premium",
+        "share of pay",
+        "Mean salary of the month's hires holding a credit-bearing MC / mean salary of those "
+        "holding no MC, minus 1 (raw: selection included; NaN when either side has no hire).",
+        "Realised credit-bearing MC premium",
+    ),
+    Metric(
+        "realised_genai_premium",
+        "share of pay",
+        "Mean salary of the month's hires holding a GenAI MC / mean salary of those holding no "
+        "MC, minus 1 (raw: selection included; NaN when either side has no hire).",
+        "Realised GenAI MC premium",
+    ),
+    Metric(
+        "expected_mc_premium",
+        "share of pay",
+        "Premium students expect for an MC at month end (adaptive expectation of the realised "
+        "premium, seen students.expectation_lag_months late).",
+        "Expected MC premium",
+    ),
+    Metric(
+        "expected_cb_premium",
+        "share of pay",
+        "Premium students expect for a credit-bearing MC at month end (adaptive expectation of "
+        "the realised premium, seen students.expectation_lag_months late).",
+        "Expected credit-bearing MC premium",
+    ),
+    Metric(
+        "expected_genai_premium",
+        "share of pay",
+        "Premium students expect for a GenAI MC at month end (adaptive expectation of the realised "
+        "premium, seen students.expectation_lag_months late).",
+        "Expected GenAI MC premium",
     ),
     Metric(
         "employers_hiring_mc_share_12m",
@@ -576,6 +619,22 @@ def mean_starting_salary_no_mc(model: HiringModel, v: MonthView) -> float:
     return _mean(h.salary[~h.has_mc])
 
 
+def _premium(kind: str, index: int) -> Callable[[HiringModel, MonthView], float]:
+    """Reporter of a premium students see (``realised``) or believe (``expected``)."""
+
+    def reporter(model: HiringModel, v: MonthView) -> float:
+        return float(getattr(model.expectations, kind)[index])
+
+    return reporter
+
+
+_PREMIUMS = {
+    f"{kind}_{c}_premium": _premium(kind, i)
+    for kind in ("realised", "expected")
+    for i, c in enumerate(CREDENTIALS)
+}
+
+
 def employers_hiring_mc_share_12m(model: HiringModel, v: MonthView) -> float:
     emp = model.employers
     since = v.month - 12
@@ -619,7 +678,7 @@ def employment_ratio_top_bottom_ability(model: HiringModel, v: MonthView) -> flo
 
 
 REPORTERS: dict[str, Callable[[HiringModel, MonthView], float]] = {
-    m.name: globals()[m.name] for m in METRICS if m.name != "month"
+    m.name: _PREMIUMS.get(m.name) or globals()[m.name] for m in METRICS if m.name != "month"
 }
 """Reporter function of every metric column but ``month``, by column name."""
 

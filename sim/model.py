@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from sim import demand, enrolment, learning, market, metrics, wages
+from sim import demand, enrolment, expectations, learning, market, metrics, wages
 from sim.agents import Employer, EmployerTable, University, UniversityTable
 from sim.groups import GroupRecorder
 from sim.params import DISCIPLINES, Value
@@ -151,6 +151,7 @@ class HiringModel(mesa.Model):
         demand: Labour demand (target positions and what it follows).
         rows: Reported metrics, one dict per reported month.
         groups: Recorder of the monthly outcomes by group (None when not requested).
+        expectations: The premiums students expect from the hires they observe.
     """
 
     def __init__(
@@ -175,6 +176,7 @@ class HiringModel(mesa.Model):
         self.rows: list[dict[str, float]] = []
         self.groups = GroupRecorder() if groups else None
         self.record = MonthRecord()
+        self.expectations = expectations.Expectations.start(self.p)
         self.latest_graduation = (0, 0)
         self._university_params: tuple[Value, ...] = ()
         self._setup()
@@ -289,7 +291,8 @@ class HiringModel(mesa.Model):
             self.latest_graduation = (graduates.size, started)
         rec.graduates, rec.started_at_graduation = self.latest_graduation
         learning.complete(pop, unis, p, t, s["learning"])
-        learning.start(pop, unis, p, t, s["learning"])
+        response = expectations.response(self.expectations, p)
+        learning.start(pop, unis, p, t, s["learning"], response)
         market.age_out(pop, emp, p, t)
         market.separate(pop, emp, p, t, s["market"])
         productivity = wages.observed_productivity(emp, p)
@@ -306,6 +309,8 @@ class HiringModel(mesa.Model):
             *enrolment.skills_as_seen(pop, hires.person, p), p, s["employers"]
         )
         wages.learn(emp, p, hires, output)
+        held = np.stack([hires.has_mc, pop.has_cb.take(hires.person), hires.has_genai])
+        expectations.update(self.expectations, p, t, hires.salary, held)
         if t >= 1:
             view = metrics.MonthView.of(self)
             self.rows.append(metrics.collect(self, view))

@@ -454,6 +454,83 @@ _PARAMS: list[Param] = [
         f"L2 ({REPORT_2025}): 94% of students eager for credentials that count toward the degree",
         "Share of students who state they want MCs that count toward their degree.",
     ),
+    _p(
+        "students.return_elasticity",
+        0.1,
+        "per unit of premium (share of pay)",
+        (0.0, 20.0),
+        "literature",
+        "Beffy, Fougere & Maurel (2012), Review of Economics and Statistics 94(1): elasticity of "
+        "field-of-study choice to expected earnings 0.09-0.12; Wiswall & Zafar (2015), Review of "
+        "Economic Studies 82(2): choices respond to information about earnings, tastes dominate. "
+        "0 = choices ignore returns (the model before issue 17)",
+        "Semi-elasticity of the MC start, credit-bearing and GenAI choices to the expected "
+        "premium: each is multiplied by exp(elasticity * (expected - reference premium)).",
+        label="return elasticity",
+    ),
+    _p(
+        "students.expectation_weight",
+        0.1,
+        "share per month",
+        (0.0, 1.0),
+        "assumption",
+        "assumption: adaptive expectations with a half-life of about 7 months; 0 = fixed beliefs "
+        "at the reference premiums",
+        "Weight of each new observation of the realised premium in students' expectation.",
+    ),
+    _p(
+        "students.expectation_lag_months",
+        12,
+        "months",
+        (0, 36),
+        "assumption",
+        "assumption: students see the hiring of the cohort a year ahead of them; Long, Goldhaber "
+        "& Huntington-Klein (2015), Economics of Education Review 49: majors follow wages seen "
+        "about three years earlier",
+        "Months between a hiring round and students seeing its premium.",
+    ),
+    _p(
+        "students.expectation_min_hires",
+        20,
+        "hires",
+        (1, 10_000),
+        "assumption",
+        "assumption: a month's premium counts only when both sides have this many hires",
+        "Fewest hires with and without a credential for a month's premium to move expectations.",
+    ),
+    _p(
+        "students.reference_mc_premium",
+        0.132,
+        "share of pay",
+        (-1.0, 1.0),
+        "assumption",
+        "assumption: the baseline's realised raw MC premium, mean over months 1-12 of 10 seeds x "
+        "20,000 students (seeds 0-9, elasticity 0: 0.132, standard error 0.005; metric "
+        "realised_mc_premium)",
+        "Expected MC premium at which MC starts are as calibrated (expectations start here).",
+    ),
+    _p(
+        "students.reference_cb_premium",
+        0.127,
+        "share of pay",
+        (-1.0, 1.0),
+        "assumption",
+        "assumption: the baseline's realised raw credit-bearing MC premium over no MC, mean over "
+        "months 1-12 of 10 seeds x 20,000 students (seeds 0-9, elasticity 0: 0.127, standard "
+        "error 0.004; metric realised_cb_premium)",
+        "Expected credit-bearing premium at which the credit choice is as calibrated.",
+    ),
+    _p(
+        "students.reference_genai_premium",
+        0.154,
+        "share of pay",
+        (-1.0, 1.0),
+        "assumption",
+        "assumption: the baseline's realised raw GenAI MC premium over no MC, mean over months "
+        "1-12 of 10 seeds x 20,000 students (seeds 0-9, elasticity 0: 0.154, standard error "
+        "0.005; metric realised_genai_premium)",
+        "Expected GenAI MC premium at which the GenAI choice is as calibrated.",
+    ),
     # ---------------------------------------------------------------- learning
     _p(
         "learning.mc_start_hazard",

@@ -151,6 +151,10 @@ SETTINGS: dict[str, str] = {
     "students.program_months": "the length of the degree",
     "market.career_window_months": "how long the model follows graduates",
     "market.demand_cycle": "a scenario shock (recession), 1 in normal times",
+    "students.reference_mc_premium": "measured on the baseline: where MC choices are as calibrated",
+    "students.reference_cb_premium": "measured on the baseline: where MC choices are as calibrated",
+    "students.reference_genai_premium": "measured on the baseline: where choices are as calibrated",
+    "students.expectation_min_hires": "a guard against months with too few hires to read",
 }
 """Assumption parameters that are settings of the model or of a scenario rather than uncertain
 behaviour: left out of the default set (``--params`` may still name them)."""

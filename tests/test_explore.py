@@ -200,6 +200,7 @@ def test_what_if_params_follow_the_rule(monkeypatch: pytest.MonkeyPatch) -> None
     assert "employers.jobs_per_labour_force" in names
     assert "market.offer_rounds" in names
     assert "employers.mc_positive_share" not in names  # a report figure, not an assumption
+    assert "students.return_elasticity" in names
     # A labour-demand assumption added to the registry appears without a change to the page.
     new = Param("market.new_demand", 1.0, "ratio", (0.0, 2.0), "new", "assumption", "a")
     monkeypatch.setitem(REGISTRY, new.name, new)

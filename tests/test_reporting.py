@@ -87,6 +87,23 @@ def reference_metrics(model: HiringModel) -> dict[str, float]:
         "mean_starting_salary": _mean(hires.salary),
         "mean_starting_salary_mc": _mean(hires.salary[hires.has_mc]),
         "mean_starting_salary_no_mc": _mean(hires.salary[~hires.has_mc]),
+        **{
+            f"realised_{name}_premium": (
+                _mean(hires.salary[held]) / _mean(hires.salary[~hires.has_mc]) - 1.0
+                if held.any() and not hires.has_mc.all()
+                else float("nan")
+            )
+            for name, held in (
+                ("mc", hires.has_mc),
+                ("cb", pop.has_cb[hires.person]),
+                ("genai", hires.has_genai),
+            )
+        },
+        # State, not a count: read back (tests/test_expectations.py checks the updating).
+        **{
+            f"expected_{name}_premium": float(model.expectations.expected[i])
+            for i, name in enumerate(("mc", "cb", "genai"))
+        },
         "employers_hiring_mc_share_12m": _share(
             np.sum(emp.last_mc_hire > month - 12), np.sum(emp.last_hire > month - 12)
         ),

@@ -159,6 +159,9 @@ def test_levers_are_not_varied_by_default(scenarios: Path) -> None:
     assert "universities.credit_bearing_plan_conversion" not in names
     assert {"employers.premium_conversion", "students.enrolment_conversion"} <= names
     assert all(REGISTRY[n].source_kind == "assumption" for n in names)
+    # Measured reference levels are settings, the expectation weight an uncertain behaviour.
+    assert "students.reference_mc_premium" not in names
+    assert "students.expectation_weight" in names
     conversions = robustness.select_params(["*_conversion"], policy, base)
     assert "students.enrolment_conversion" in {p.name for p in conversions}
     assert all(p.name.endswith("_conversion") for p in conversions)

@@ -43,6 +43,7 @@ SHIPPED = (
     "no_employer_premium",
     "mc_saturation",
     "recession",
+    "premium_for_credit_only",
 )
 VACANCIES = "market.demand_cycle"
 

@@ -62,6 +62,13 @@ LABOUR_DEMAND: tuple[str, ...] = (
 """Literature-sourced labour-demand parameters offered besides the assumptions: their ranges
 are wide and results depend on them."""
 """Parameters offered besides those the rule of :func:`what_if_params` picks."""
+STUDENT_RESPONSE: tuple[str, ...] = (
+    "students.return_elasticity",
+    "students.expectation_weight",
+    "students.expectation_lag_months",
+)
+"""How students follow the MC returns they see (sim.expectations): the elasticity has a wide
+literature range, the weight and lag are assumptions."""
 DEMAND_GROUPS: tuple[str, ...] = ("employers", "market")
 """Parameter groups whose assumptions (labour demand, hiring) are offered."""
 
@@ -75,7 +82,8 @@ def what_if_params() -> tuple[tuple[str, tuple[Param, ...]], ...]:
     The rule, so that parameters added to the registry appear without a change here: every
     ``*_conversion`` parameter (how much of a stated attitude becomes behaviour), the
     :data:`EXTRA_PARAMS`, every numeric ``assumption`` parameter of the :data:`DEMAND_GROUPS`, and
-    the labour-demand parameters of :data:`LABOUR_DEMAND`.
+    the labour-demand parameters of :data:`LABOUR_DEMAND`, and students' response to returns
+    (:data:`STUDENT_RESPONSE`).
     """
     numeric = [p for p in REGISTRY.values() if p.kind in (int, float)]
     conversions = tuple(p for p in numeric if p.name.endswith("_conversion"))
@@ -93,6 +101,7 @@ def what_if_params() -> tuple[tuple[str, tuple[Param, ...]], ...]:
         ("Survey-to-behaviour conversions", conversions),
         ("Employer premium", extra),
         ("Labour demand and hiring", demand),
+        ("Students' response to returns", tuple(REGISTRY[n] for n in STUDENT_RESPONSE)),
     )
 
 
