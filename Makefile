@@ -29,8 +29,8 @@ run: $(STAMP)
 	@echo "report.html); e.g."
 	@echo "  python -c \"import pandas as pd; print(pd.read_parquet('outputs/demo/metrics'))\""
 
-# Lint, then the suite here, on Python 3.12 and 3.13 and with the lowest admitted versions, all at
-# once (scripts/test-matrix): about 10 min on 2 idle cores.
+# Lint, then the suite here, on Python 3.12 and 3.13 and with the lowest admitted versions, two at
+# a time (scripts/test-matrix).
 test: lint
 	scripts/test-matrix --main
 
