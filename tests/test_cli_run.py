@@ -322,6 +322,13 @@ def test_results_identical_whatever_the_executor(scenarios: Path, tmp_path: Path
 # -------------------------------------------------------------------- killed and interrupted runs
 
 
+def _interactive_sigint() -> None:
+    # As from a terminal: Ctrl-C's default action. A child inherits an ignored SIGINT, and
+    # Python then keeps ignoring it; in the lowest-versions suite an earlier test left the test
+    # process with SIGINT ignored, so the run never saw the Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", SLOW_CLI, *args],
@@ -330,6 +337,7 @@ def _start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> sub
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interactive_sigint,
     )
 
 
