@@ -146,12 +146,16 @@ def study_gains(
     Added to a student's skill when they leave university; employers judging a final-year
     student (:mod:`sim.market`) see it too, as the skill the degree has built.
     """
-    years = pop.months_enrolled[rows].astype(np.float32) / 12.0
-    skill = np.float32(p["learning.degree_skill_gain_per_year"]) * years
     ai_skill = np.float32(p["learning.ai_literacy_monthly_gain"]) * pop.ai_literacy_months[
         rows
     ].astype(np.float32)
-    return skill, ai_skill
+    return _degree_gain(pop, rows, p), ai_skill
+
+
+def _degree_gain(pop: Population, rows: np.ndarray, p: Mapping[str, Value]) -> np.ndarray:
+    """Skill the degree has given ``rows`` so far (float32)."""
+    years = pop.months_enrolled[rows].astype(np.float32) / 12.0
+    return np.float32(p["learning.degree_skill_gain_per_year"]) * years
 
 
 def skills_as_seen(
@@ -159,14 +163,22 @@ def skills_as_seen(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Skill and AI skill of ``rows`` as employers see them: a student's with study's gains so
     far (:func:`study_gains`), everyone else's as held."""
-    skill, ai_skill = pop.skill[rows], pop.ai_skill[rows]
+    skill, ai_skill = pop.skill[rows], pop.ai_skill[rows]  # copies (integer indexing)
     studying = np.flatnonzero(pop.status[rows] == ENROLLED)
     if studying.size:
-        skill, ai_skill = skill.copy(), ai_skill.copy()
         gain, ai_gain = study_gains(pop, rows[studying], p)
         skill[studying] += gain
         ai_skill[studying] += ai_gain
     return skill, ai_skill
+
+
+def skill_as_seen(pop: Population, rows: np.ndarray, p: Mapping[str, Value]) -> np.ndarray:
+    """Skill of ``rows`` as employers see it: :func:`skills_as_seen` without the AI skill."""
+    skill = pop.skill[rows]  # a copy (integer indexing)
+    studying = np.flatnonzero(pop.status[rows] == ENROLLED)
+    if studying.size:
+        skill[studying] += _degree_gain(pop, rows[studying], p)
+    return skill
 
 
 def leave_university(

@@ -20,6 +20,7 @@ sparsely (:mod:`sim.sampling`).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -175,8 +176,9 @@ def searching_students(pop: Population, p: Mapping[str, Value]) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     final_year = pop.months_enrolled >= int(p["students.program_months"]) - window
     final_year &= pop.status == ENROLLED
-    final_year &= pop.offer_employer == NO_EMPLOYER
-    return np.flatnonzero(final_year)
+    rows = np.flatnonzero(final_year)
+    # The offers are read for the final-year students only (a few per cent of the rows).
+    return rows[pop.offer_employer[rows] == NO_EMPLOYER]
 
 
 def match(
@@ -236,19 +238,19 @@ def match(
     stock.applications[order] += received.astype(np.int32)
     person, employer = seekers[who], vacancy_employer[vacancy]
     signal = p["employers.skill_signal_noise"] * rng.standard_normal(who.size)
-    signal += enrolment.skills_as_seen(pop, person, p)[0]
+    signal += enrolment.skill_as_seen(pop, person, p)
     # Seekers without a job come first: their experience is banked.
     from_employed = np.searchsorted(who, n_full)
     experience = pop.experience_months[person].astype(np.int32)
     experience[from_employed:] = pop.experience(month, person[from_employed:])
     base = competence(pop, p, person, signal, experience)
-    score = scores(pop, emp, p, person, employer, base)
     # Offered salaries are computed for each round's winners only (the others are never read).
     rates, level = wages.premium_rates(emp, p), wages.pay_level(emp, p)
     # Live applications, ascending, with their vacancy, score and seeker (compacted each round):
-    # those screened whose competence reaches the hiring standard.
+    # those screened whose competence reaches the hiring standard (only those are scored).
     app = np.flatnonzero(base >= p["employers.hiring_standard"])
-    app_vacancy, app_score, app_who = vacancy[app], score[app], who[app]
+    app_vacancy, app_who = vacancy[app], who[app]
+    app_score = scores(pop, emp, p, person[app], employer[app], base[app])
 
     # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
     # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
@@ -616,6 +618,19 @@ def _draw_from_table(rng: np.random.Generator, pmf: np.ndarray, row: np.ndarray)
     return value
 
 
+_SCRATCH = threading.local()
+
+
+def _scratch(n: int) -> np.ndarray:
+    """An int32 work array of at least ``n`` elements, this thread's own, contents undefined."""
+    table = getattr(_SCRATCH, "table", None)
+    if table is None or table.size < n:
+        table = _SCRATCH.table = np.empty(
+            max(n, 2 * (0 if table is None else table.size)), np.int32
+        )
+    return table[:n]
+
+
 def _distinct_uniform(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     """``k`` draws from ``range(n)`` without replacement, in random order (int64)."""
     if k <= 0:
@@ -625,16 +640,17 @@ def _distinct_uniform(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     # The distinct values of an i.i.d. uniform stream, in order of first appearance, are draws
     # without replacement. Draw enough for k of them with overwhelming probability (the
     # expected number of distinct values in m draws is n(1 - exp(-m/n))); start again with more
-    # on a shortfall. Repeats are found by sorting (value, draw index) packed in one int64.
+    # on a shortfall. A draw is a first appearance when no earlier draw has its value: writing
+    # the draw indices into a value-indexed table from the last draw to the first leaves each
+    # value's first index there. The table is reused between calls (a fresh one costs a page
+    # fault per page touched) and never read where this call did not write.
     draws = int(-n * math.log1p(-k / n) + 6.0 * math.sqrt(k) + 16.0)
     while True:
         value = rng.integers(0, n, draws)
-        shift = draws.bit_length()
-        key = np.sort((value << shift) | np.arange(draws))
-        repeat = (key[1:] >> shift) == (key[:-1] >> shift)
-        first = np.ones(draws, dtype=bool)
-        first[key[1:][repeat] & ((1 << shift) - 1)] = False
-        distinct = value[first]
+        index = np.arange(draws, dtype=np.int32)  # draws < n < 2**31: the count of applications
+        first_index = _scratch(n)
+        first_index[value[::-1]] = index[::-1]
+        distinct = value[first_index[value] == index]
         if distinct.size >= k:
             return distinct[:k]
         draws *= 2

@@ -190,6 +190,48 @@ def test_distinct_uniform_draws_without_replacement_in_random_order(n: int, k: i
         assert np.all(np.abs(freq - 1 / n) <= 5 * se)
 
 
+def _first_appearances(value: np.ndarray) -> np.ndarray:
+    """The distinct values of ``value`` in order of first appearance, by sorting."""
+    _, first = np.unique(value, return_index=True)
+    return value[np.sort(first)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5000), st.floats(0.0, 0.5), st.integers(0, 2**32 - 1))
+def test_distinct_uniform_keeps_first_appearances_of_its_draws(
+    n: int, share: float, seed: int
+) -> None:
+    """The value-indexed table (reused between calls) finds exactly the first appearances."""
+    k = max(1, int(share * n))
+    got = market._distinct_uniform(np.random.default_rng(seed), n, k)
+    if 2 * k > n:
+        np.testing.assert_array_equal(got, np.random.default_rng(seed).permutation(n)[:k])
+        return
+    # The same stream: the draws it consumed, in the order consumed (doubling on a shortfall).
+    rng, draws = np.random.default_rng(seed), int(-n * np.log1p(-k / n) + 6 * np.sqrt(k) + 16)
+    while True:
+        distinct = _first_appearances(rng.integers(0, n, draws))
+        if distinct.size >= k:
+            break
+        draws *= 2
+    np.testing.assert_array_equal(got, distinct[:k])
+
+
+def test_skill_as_seen_is_the_skill_of_skills_as_seen() -> None:
+    from sim import enrolment
+    from sim.model import HiringModel
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("baseline").with_run(students=2000, months=14, burn_in_months=2)
+    model = HiringModel(scenario, 4, groups=False)
+    model.run()
+    rows = np.flatnonzero(model.population.status != 0)
+    seen = enrolment.skill_as_seen(model.population, rows, model.p)
+    np.testing.assert_array_equal(
+        seen, enrolment.skills_as_seen(model.population, rows, model.p)[0]
+    )
+
+
 @pytest.mark.parametrize("slack", [market.POISSON_SLACK, -2.0])
 def test_uniform_counts_are_multinomial(slack: float, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each group's counts are multinomial, also when the Poisson draw overshoots (slack < 0)."""
