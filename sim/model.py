@@ -7,16 +7,15 @@ months ``1 .. N`` are reported and are the months scenario policies refer to.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 
-from sim import demand, enrolment, expectations, learning, market, metrics, wages
+from sim import demand, enrolment, expectations, learning, market, wages
 from sim.agents import Employer, EmployerTable, University, UniversityTable
-from sim.groups import GroupRecorder
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, GRADUATE, Population
 from sim.sampling import categorical
@@ -135,6 +134,10 @@ class MonthRecord:
     )
 
 
+Observer = Callable[["HiringModel"], None]
+"""What the model calls at the end of every reported month, with itself."""
+
+
 class HiringModel(mesa.Model):
     """Students, universities and employers in a monthly entry-level labour market.
 
@@ -149,8 +152,8 @@ class HiringModel(mesa.Model):
         employers: Per-employer state behind the Employer agents.
         vacancies: The open vacancies.
         demand: Labour demand (target positions and what it follows).
-        rows: Reported metrics, one dict per reported month.
-        groups: Recorder of the monthly outcomes by group (None when not requested).
+        observers: Called with the model at the end of every reported month (``month >= 1``),
+            in order: what records the run (:class:`sim.recorder.MonthlyRecorder`).
         expectations: The premiums students expect from the hires they observe.
     """
 
@@ -162,7 +165,7 @@ class HiringModel(mesa.Model):
         students: int | None = None,
         months: int | None = None,
         burn_in_months: int | None = None,
-        groups: bool = True,
+        observers: Iterable[Observer] = (),
     ) -> None:
         self.streams = spawn_streams(seed)
         super().__init__(rng=self.streams["mesa"])
@@ -173,8 +176,7 @@ class HiringModel(mesa.Model):
         self.burn_in = int(burn_in_months if burn_in_months is not None else run.burn_in_months)
         self.month = -self.burn_in
         self.p: Mapping[str, Value] = scenario.params_at(self.month)
-        self.rows: list[dict[str, float]] = []
-        self.groups = GroupRecorder() if groups else None
+        self.observers: list[Observer] = list(observers)
         self.record = MonthRecord()
         self.expectations = expectations.Expectations.start(self.p)
         self.latest_graduation = (0, 0)
@@ -276,7 +278,7 @@ class HiringModel(mesa.Model):
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         """Advance one month: universities, intake, study, learning, labour demand, matching,
-        employers' learning, metrics."""
+        employers' learning, then the observers."""
         self.month += 1
         t, p, s = self.month, self.spec.params_at(self.month), self.streams
         self.p = p
@@ -312,10 +314,8 @@ class HiringModel(mesa.Model):
         held = np.stack([hires.has_mc, pop.has_cb.take(hires.person), hires.has_genai])
         expectations.update(self.expectations, p, t, hires.salary, held)
         if t >= 1:
-            view = metrics.MonthView.of(self)
-            self.rows.append(metrics.collect(self, view))
-            if self.groups is not None:
-                self.groups.collect(self, view)
+            for observe in self.observers:
+                observe(self)
 
     def _step_universities(self) -> None:
         """Let universities revise their provision when a parameter that drives it has changed."""

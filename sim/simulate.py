@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from sim import metrics, snapshots
+from sim import snapshots
 from sim.model import HiringModel
+from sim.recorder import MonthlyRecorder
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,12 @@ def run_scenario(
     Returns:
         The run's tables.
     """
-    model = HiringModel(scenario, seed, students=students, months=months, groups=groups)
+    recorder = MonthlyRecorder(groups=groups)
+    model = HiringModel(scenario, seed, students=students, months=months, observers=[recorder])
     model.run()
     return RunResult(
-        metrics=metrics.to_table(model.rows),
-        groups=model.groups.table() if model.groups is not None else None,
+        metrics=recorder.metrics_table(),
+        groups=recorder.groups_table(),
         students=snapshots.students_table(model) if agents else None,
         employers=snapshots.employers_table(model) if agents else None,
     )

@@ -37,7 +37,7 @@ def small(name: str = "baseline", months: int = 36, **params: object) -> Scenari
 
 
 def window_mean(sc: Scenario, seed: int, column: str, first: int, last: int) -> float:
-    table = run_scenario(sc, seed, groups=False).metrics.to_pandas()
+    table = run_scenario(sc, seed).metrics.to_pandas()
     return float(table[(table.month >= first) & (table.month <= last)][column].mean())
 
 
@@ -74,7 +74,7 @@ def stock_at_each_round() -> Iterator[list[tuple[np.ndarray, int]]]:
 def test_a_vacancy_not_filled_stays_open_next_month_unless_withdrawn() -> None:
     # (A lapsed vacancy's position is posted again as a new vacancy, posted this month.)
     for rate in (0.0, 0.3):
-        model = HiringModel(small(**{"market.vacancy_withdrawal_rate": rate}), 4, groups=False)
+        model = HiringModel(small(**{"market.vacancy_withdrawal_rate": rate}), 4)
         with stock_at_each_round() as seen:
             for _ in range(30):
                 open_before = model.vacancies.size
@@ -118,7 +118,7 @@ def test_fewer_applications_screened_fill_fewer_vacancies_a_month() -> None:
 
 
 def test_a_vacancy_reads_at_most_its_screening_capacity_in_expectation() -> None:
-    model = HiringModel(small(**{"employers.applicants_screened": 2.0}), 1, groups=False)
+    model = HiringModel(small(**{"employers.applicants_screened": 2.0}), 1)
     for _ in range(30):
         model.step()
     r = model.record.market_round
@@ -249,7 +249,7 @@ def test_some_final_year_students_hold_offers_at_graduation() -> None:
 
 def test_search_before_graduation_flattens_the_graduation_saw_tooth() -> None:
     def amplitude(sc: Scenario, seed: int) -> float:
-        table = run_scenario(sc, seed, groups=False).metrics.to_pandas()
+        table = run_scenario(sc, seed).metrics.to_pandas()
         table = table[table.month > 12]
         by_month = table.groupby((table.month - 1) % 12)["recent_grad_unemployment_rate"].mean()
         return float(by_month.max() - by_month.min())

@@ -21,7 +21,7 @@ REPEATS = 200
 
 def test_progress_probabilities_per_student() -> None:
     scenario = load_scenario("baseline").with_run(students=4000, months=1, burn_in_months=1)
-    model = HiringModel(scenario, 5, groups=False)
+    model = HiringModel(scenario, 5)
     model.step()
     pop, unis = model.population, model.universities
     unis.credit_bearing[:] = np.arange(unis.weight.size) % 2 == 0  # two engagement probabilities
@@ -84,7 +84,7 @@ def test_progress_probabilities_per_student() -> None:
 
 def test_employers_see_a_students_study_gains_so_far_and_graduation_adds_the_same() -> None:
     scenario = load_scenario("ai_literacy").with_run(students=3000, months=30, burn_in_months=2)
-    model = HiringModel(scenario, 2, groups=False)
+    model = HiringModel(scenario, 2)
     model.run()
     pop, p = model.population, model.p
     rows = np.flatnonzero(pop.status != 0)

@@ -30,7 +30,7 @@ def _metrics(
 ) -> pa.Table:
     run = SMALL | {"months": months, "students": students}
     scenario = load_scenario(name).with_params(params).with_run(**run)
-    return run_scenario(scenario, seed, groups=False).metrics
+    return run_scenario(scenario, seed).metrics
 
 
 def _column(table: pa.Table, name: str) -> np.ndarray:

@@ -24,7 +24,7 @@ REPEATS = 300
 def _state(selection: float, hazard: float) -> tuple[HiringModel, dict[str, object]]:
     """A small model whose universities mix every provision, with the start parameters set."""
     scenario = load_scenario("baseline").with_run(students=3000, months=1, burn_in_months=1)
-    model = HiringModel(scenario, 7, groups=False)
+    model = HiringModel(scenario, 7)
     model.step()
     unis = model.universities
     n = unis.weight.size

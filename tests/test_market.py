@@ -223,7 +223,7 @@ def test_skill_as_seen_is_the_skill_of_skills_as_seen() -> None:
     from sim.scenario import load_scenario
 
     scenario = load_scenario("baseline").with_run(students=2000, months=14, burn_in_months=2)
-    model = HiringModel(scenario, 4, groups=False)
+    model = HiringModel(scenario, 4)
     model.run()
     rows = np.flatnonzero(model.population.status != 0)
     seen = enrolment.skill_as_seen(model.population, rows, model.p)
@@ -330,7 +330,7 @@ def test_offers_computed_for_a_subset_equal_those_computed_for_all() -> None:
     from sim.scenario import load_scenario
 
     scenario = load_scenario("baseline").with_run(students=3000, months=1, burn_in_months=1)
-    model = HiringModel(scenario, 2, groups=False)
+    model = HiringModel(scenario, 2)
     model.step()
     emp, p, rng = model.employers, model.p, np.random.default_rng(4)
     n = 5001

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from sim.model import HiringModel
 from sim.population import GRADUATE
+from sim.recorder import MonthlyRecorder
 from sim.scenario import Scenario, load_scenario, loads_scenario
 from sim.simulate import run_scenario
 
@@ -35,7 +36,7 @@ def scenario(
 
 def metrics(sc: Scenario) -> list[pa.Table]:
     """The monthly metrics of ``sc`` for each seed of :data:`SEEDS`."""
-    return [run_scenario(sc, seed, groups=False).metrics for seed in SEEDS]
+    return [run_scenario(sc, seed).metrics for seed in SEEDS]
 
 
 def window(table: pa.Table, column: str, first: int, last: int) -> np.ndarray:
@@ -210,7 +211,7 @@ def test_ai_literacy_raises_graduates_ai_skill() -> None:
     for seed in SEEDS:
         skills = []
         for name in ("baseline", "ai_literacy"):
-            model = HiringModel(scenario(name, 3000, 36), seed, groups=False)
+            model = HiringModel(scenario(name, 3000, 36), seed)
             model.run()
             pop = model.population
             recent = (pop.status == GRADUATE) & (pop.exit_month >= 13)
@@ -228,11 +229,12 @@ def test_mc_saturation_lowers_what_employers_learn_an_mc_is_worth() -> None:
     for seed in SEEDS:
         row = []
         for name in ("baseline", "mc_saturation"):
-            model = HiringModel(scenario(name, 3000, 84), seed, groups=False)
+            recorder = MonthlyRecorder(groups=False)
+            model = HiringModel(scenario(name, 3000, 84), seed, observers=[recorder])
             model.run()
             hired = model.employers.all_n > 0
             row.append(float(model.employers.value[hired, 0].mean()))
-            holders.append(model.rows[-1]["mc_holder_share"])
+            holders.append(recorder.rows[-1]["mc_holder_share"])
         worth.append(row)
     worth_arr = np.array(worth)
     # MCs became common ...

@@ -42,6 +42,7 @@ from sim.population import (
     NEVER,
     NO_EMPLOYER,
 )
+from sim.recorder import MonthlyRecorder
 from sim.scenario import Scenario, load_scenario
 from sim.simulate import run_scenario
 
@@ -352,9 +353,8 @@ def _denominators(model: HiringModel) -> dict[str, int]:
     }
 
 
-def check_metrics(model: HiringModel, posted: np.ndarray) -> None:
+def check_metrics(model: HiringModel, row: dict[str, float], posted: np.ndarray) -> None:
     """The month's metrics row: counts match the state; shares in [0, 1]; NaN only on 0/0."""
-    row = model.rows[-1]
     pop, emp = model.population, model.employers
     assert row["month"] == model.month
     assert set(row) == set(METRIC_NAMES)
@@ -385,10 +385,11 @@ def check_metrics(model: HiringModel, posted: np.ndarray) -> None:
             assert value >= 0.0, f"{name} = {value}"
 
 
-def run_checked(scenario: Scenario, seed: int) -> HiringModel:
+def run_checked(scenario: Scenario, seed: int) -> tuple[HiringModel, MonthlyRecorder]:
     """Run ``scenario`` month by month, checking every invariant after setup and each step."""
+    recorder = MonthlyRecorder(groups=False)
     with recording_vacancies() as posted:
-        model = HiringModel(scenario, seed, groups=False)
+        model = HiringModel(scenario, seed, observers=[recorder])
         check_people(model)
         check_employers(model)
         while model.month < model.months:
@@ -398,9 +399,9 @@ def run_checked(scenario: Scenario, seed: int) -> HiringModel:
             check_employers(model)
             check_month(model, before, posted[-1])
             if model.month >= 1:
-                check_metrics(model, posted[-1])
-    assert len(model.rows) == model.months
-    return model
+                check_metrics(model, recorder.rows[-1], posted[-1])
+    assert len(recorder.rows) == model.months
+    return model, recorder
 
 
 @settings(
@@ -419,8 +420,8 @@ def test_invariants_hold_every_month_for_random_valid_parameters(
 def test_invariants_hold_in_a_shipped_scenario_through_its_policies(name: str) -> None:
     # 60 months take the recession through its shock, its recovery ramp and after.
     scenario = load_scenario(name).with_run(students=2000, months=60, burn_in_months=12)
-    model = run_checked(scenario, seed=7)
-    assert sum(r["hires"] for r in model.rows) > 0
+    _, recorder = run_checked(scenario, seed=7)
+    assert sum(r["hires"] for r in recorder.rows) > 0
 
 
 def test_a_one_year_programme_can_start_the_month_before_its_intake() -> None:
@@ -479,8 +480,8 @@ def _same_with_nan(a: pa.Table, b: pa.Table) -> bool:
 
 def test_different_seeds_give_different_tables() -> None:
     scenario = _small("baseline")
-    a = run_scenario(scenario, 11, groups=False).metrics
-    b = run_scenario(scenario, 12, groups=False).metrics
+    a = run_scenario(scenario, 11).metrics
+    b = run_scenario(scenario, 12).metrics
     assert a.schema == b.schema
     assert not a.equals(b)
     assert a.column("month").equals(b.column("month"))
@@ -529,8 +530,8 @@ def test_a_market_change_leaves_enrolment_draws_untouched(changed: Callable[[], 
     # Students who respond to the returns they see (tests/test_expectations.py) do change their
     # MC choices with the market: the streams are separate when they do not.
     fixed = {"students.return_elasticity": 0.0}
-    base = run_scenario(_small("baseline", **fixed), seed, groups=False).metrics
-    other = run_scenario(changed().with_params(fixed), seed, groups=False).metrics
+    base = run_scenario(_small("baseline", **fixed), seed).metrics
+    other = run_scenario(changed().with_params(fixed), seed).metrics
     for column in ENROLMENT_COLUMNS:
         assert base.column(column).equals(other.column(column)), column
     # ...while the market itself did change.
@@ -540,8 +541,8 @@ def test_a_market_change_leaves_enrolment_draws_untouched(changed: Callable[[], 
 def test_a_learning_policy_leaves_enrolment_draws_untouched() -> None:
     # GenAI across disciplines changes how many learning draws matter, never the enrolment stream.
     seed = 5
-    base = run_scenario(_small("baseline"), seed, groups=False).metrics
-    genai = run_scenario(_small("genai_across_disciplines"), seed, groups=False).metrics
+    base = run_scenario(_small("baseline"), seed).metrics
+    genai = run_scenario(_small("genai_across_disciplines"), seed).metrics
     for column in ("students_enrolled", "new_enrolments", "engaged_share"):
         assert base.column(column).equals(genai.column(column)), column
     assert not base.column("genai_mc_share").equals(genai.column("genai_mc_share"))
@@ -552,7 +553,8 @@ def test_a_learning_policy_leaves_enrolment_draws_untouched() -> None:
 
 def test_the_model_is_a_mesa_model_with_university_and_employer_agents() -> None:
     scenario = load_scenario("baseline").with_run(students=3000, months=3, burn_in_months=2)
-    model = HiringModel(scenario, 3, groups=False)
+    recorder = MonthlyRecorder(groups=False)
+    model = HiringModel(scenario, 3, observers=[recorder])
     assert isinstance(model, mesa.Model)
     unis = model.agents_by_type[University]
     emps = model.agents_by_type[Employer]
@@ -581,14 +583,14 @@ def test_the_model_is_a_mesa_model_with_university_and_employer_agents() -> None
         assert agent.filled == int(etable.filled[j]) <= agent.positions
         assert agent.mc_value == float(etable.value[j, 0])
     share = sum(a.offers_mc for a in unis) / len(unis)
-    assert model.rows[-1]["universities_offering_mc_share"] == pytest.approx(share)
+    assert recorder.rows[-1]["universities_offering_mc_share"] == pytest.approx(share)
 
 
 def test_universities_follow_a_credit_bearing_policy() -> None:
     scenario = load_scenario("credit_bearing_expansion").with_run(
         students=10_000, months=40, burn_in_months=0
     )
-    model = HiringModel(scenario, 3, groups=False)
+    model = HiringModel(scenario, 3)
     start = model.universities.credit_bearing.sum()
     model.run()
     end = model.universities.credit_bearing.sum()
@@ -612,7 +614,7 @@ def test_metric_columns_include_every_column_the_issue_names() -> None:
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_scenario_reports_every_metric_without_nan_after_month_12(name: str) -> None:
     scenario = load_scenario(name).with_run(students=3000, months=24, burn_in_months=60)
-    result = run_scenario(scenario, 1, groups=False)
+    result = run_scenario(scenario, 1)
     table = result.metrics
     assert table.column_names == list(METRIC_NAMES)
     assert table.column("month").to_pylist() == list(range(1, 25))

@@ -158,7 +158,7 @@ Z = 4.0
 
 def _means(seed: int) -> dict[str, float]:
     scenario = load_scenario("baseline")
-    table = run_scenario(scenario, seed, months=MONTHS, students=STUDENTS, groups=False).metrics
+    table = run_scenario(scenario, seed, months=MONTHS, students=STUDENTS).metrics
     return {name: float(np.nanmean(table[name].to_numpy().astype(float))) for name in BEFORE[seed]}
 
 

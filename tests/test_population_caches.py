@@ -16,12 +16,13 @@ import pytest
 from sim import learning, metrics
 from sim.model import HiringModel
 from sim.population import FREE, GRADUATE, NEVER, Population, ability_quartile, reset_rows
+from sim.recorder import MonthlyRecorder
 from sim.scenario import load_scenario
 
 
 def _model(months: int, window: int | None = None) -> HiringModel:
     scenario = load_scenario("baseline").with_run(students=2000, months=months, burn_in_months=6)
-    model = HiringModel(scenario, 11, groups=False)
+    model = HiringModel(scenario, 11)
     if window is not None:
         model.spec = _with_window(model.spec, window)
     return model
@@ -145,14 +146,14 @@ def test_view_unemployed_rows_equal_a_full_scan(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(metrics.MonthView, "of", classmethod(checked))
     scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
-    HiringModel(scenario, 5, groups=True).run()
+    HiringModel(scenario, 5, observers=[MonthlyRecorder()]).run()
     assert len(listed) == 30 and any(listed)
 
 
 @pytest.mark.parametrize("name", ["baseline", "full_blueprint"])
 def test_kept_university_values_equal_their_recomputation_after_reuse(name: str) -> None:
     scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
-    model = HiringModel(scenario, 11, groups=True)
+    model = HiringModel(scenario, 11, observers=[MonthlyRecorder()])
     model.spec = _with_window(model.spec, 7)
     model.run()  # the month view asks for each row's university type every reported month
     pop, unis = model.population, model.universities
