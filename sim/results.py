@@ -196,8 +196,9 @@ def render(
     if (settings.seeds, settings.students, settings.months) != own:
         smaller = (
             f"This is not the size the scenarios ship with ({shipped.seeds} seeds, "
-            f"{shipped.students:,} students, {shipped.months} months): intervals are wider "
-            "with fewer seeds and smaller populations. "
+            f"{shipped.students:,} students, {shipped.months} months, what `hiresim results` "
+            "runs without options): intervals are wider with fewer seeds and smaller "
+            "populations. "
         )
     lines = [
         "# Results",
