@@ -439,6 +439,73 @@ def explore_command(
         raise typer.Exit(2) from None
 
 
+@app.command("results")
+def results_command(
+    seeds: Annotated[
+        int | None, typer.Option("--seeds", min=1, help="Common seeds 1..N. Default: 10.")
+    ] = None,
+    students: Annotated[
+        int | None, typer.Option("--students", help="Population. Default: 20,000.")
+    ] = None,
+    months: Annotated[
+        int | None, typer.Option("--months", help="Reported months. Default: 120.")
+    ] = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option("--run-dir", help="Run folder (reused on rerun). Default: outputs/results."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Markdown page. Default: docs/results.md.")
+    ] = None,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run the shipped headline scenarios, compare them, check the targets; write a Markdown page.
+
+    The page (docs/results.md) is stamped with the hiresim version, the date and this command.
+    Rerunning resumes: finished runs in the run folder are reused.
+    """
+    from sim.results import ResultsSettings, other_seeds, results_plan, write_results
+    from sim.targets import TargetsError
+
+    shipped = ResultsSettings()
+    settings = ResultsSettings(
+        seeds=shipped.seeds if seeds is None else seeds,
+        students=shipped.students if students is None else students,
+        months=shipped.months if months is None else months,
+        run_dir=shipped.run_dir if run_dir is None else run_dir,
+        out=shipped.out if out is None else out,
+    )
+    problems = out_problems(settings.run_dir) + out_problems(settings.out, settings.out.parent)
+    problems += other_seeds(settings)
+    command = _command(
+        "results",
+        [],
+        {
+            "--seeds": seeds,
+            "--students": students,
+            "--months": months,
+            "--run-dir": run_dir,
+            "--out": out,
+            "--workers": workers,
+        },
+    )
+    try:
+        plan = results_plan(settings, command)
+    except ScenarioError as err:
+        problems += [p.format() for p in err.problems]
+    if problems:
+        _exit_problems(problems)
+    _execute(plan, Executor.process, workers, None, quiet)
+    try:
+        with analysis_errors():
+            path = write_results(settings, command)
+    except TargetsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {path}")
+
+
 # ============================================================= calibration: targets
 
 

@@ -319,9 +319,9 @@ def render_parameters_md() -> str:
         "registry. -->\n",
         f"The model has {len(params)} parameters. Each is declared once in `sim/params.py` with "
         "its default, unit, allowed values and source. A scenario file sets any of them by dotted "
-        "name under `[params]` or changes them during a run with `[[policy]]` entries (see the "
-        "README). `hiresim params SCENARIO` lists a scenario's values; `--diff OTHER` compares "
-        "two.\n",
+        "name under `[params]` or changes them during a run with `[[policy]]` entries (see "
+        "docs/running.md). `hiresim params SCENARIO` lists a scenario's values; `--diff OTHER` "
+        "compares two.\n",
         "Survey figures are *stated* attitudes. Where one drives behaviour, a separate "
         "`*_conversion` parameter says how much of it becomes behaviour, so it can be "
         "discounted or swept.\n",
@@ -363,7 +363,7 @@ def render_parameters_md() -> str:
         )
     )
     parts.append("## Evidence index\n")
-    parts.append("Where each report figure of `shared/reference/evidence.md` enters the model.\n")
+    parts.append("Where each report figure of `docs/evidence.md` enters the model.\n")
     parts.append(
         markdown_table(
             ["Evidence id", "Used by"],
