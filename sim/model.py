@@ -20,6 +20,7 @@ from sim.groups import GroupRecorder
 from sim.params import DISCIPLINES, Value
 from sim.population import DROPOUT, GRADUATE, Population
 from sim.sampling import categorical
+from sim.scenario import Scenario
 from sim.vacancies import VacancyStock
 from sim.wages import Hires
 
@@ -156,7 +157,7 @@ class HiringModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: object,
+        scenario: Scenario,
         seed: int,
         *,
         students: int | None = None,
