@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypedDict
 
 import typer
 
@@ -219,6 +219,17 @@ BootstrapOpt = Annotated[
 ]
 
 
+class _Comparison(TypedDict):
+    """The settings ``compare``, ``compare_groups`` and ``compare_who_gains`` share."""
+
+    baseline: str
+    scenarios: list[str] | None
+    month: int | None
+    window: str | None
+    against: Path | None
+    method: Literal["t", "bootstrap"]
+
+
 @app.command("compare")
 def compare_command(
     run_dir: RunDirArg,
@@ -278,14 +289,14 @@ def compare_command(
             raise CompareError("--gap needs --by")
         if who_gains and (by is not None or metric):
             raise CompareError("--who-gains has its own rows: drop --by and --metric")
-        common = {
-            "baseline": baseline,
-            "scenarios": scenario,
-            "month": month,
-            "window": window,
-            "against": against,
-            "method": "bootstrap" if bootstrap else "t",
-        }
+        common = _Comparison(
+            baseline=baseline,
+            scenarios=scenario,
+            month=month,
+            window=window,
+            against=against,
+            method="bootstrap" if bootstrap else "t",
+        )
         if who_gains:
             table = compare_who_gains(run_dir, **common)
         elif by is None:
@@ -293,9 +304,10 @@ def compare_command(
         else:
             pair = None
             if gap is not None:
-                pair = tuple(gap.split(":"))
-                if len(pair) != 2:
+                top_bottom = gap.split(":")
+                if len(top_bottom) != 2:
                     raise CompareError(f"invalid --gap {gap!r}: expected TOP:BOTTOM, e.g. q4:q1")
+                pair = (top_bottom[0], top_bottom[1])
             table = compare_groups(run_dir, by, metrics=metric, gap=pair, **common)
         text = format_table(table, fmt.value)
     if out is None:
