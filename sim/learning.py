@@ -12,14 +12,13 @@ probability from the completion literature, raised by engagement, credit and fac
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.agents import UniversityTable
 from sim.expectations import NO_RESPONSE, Response
-from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Value
+from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Params
 from sim.population import ENROLLED, FREE, MC_GENAI, MC_REGULAR, NEVER, Population
 from sim.sampling import bernoulli_positions, bernoulli_subset
 
@@ -33,7 +32,7 @@ sparsely; rows above it (about 1 in 100 at the default selection) draw a uniform
 def complete(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
 ) -> int:
@@ -88,7 +87,7 @@ def complete(
 def start(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
     response: Response = NO_RESPONSE,
@@ -144,7 +143,7 @@ class _StartRates:
     integrating: bool
 
     @classmethod
-    def of(cls, p: Mapping[str, Value], response: Response, integrating: bool) -> _StartRates:
+    def of(cls, p: Params, response: Response, integrating: bool) -> _StartRates:
         """The propensities in force, raised to the largest response (if above 1)."""
         dis = p["learning.disengaged_start_multiplier"]
         non = p["learning.non_offering_start_multiplier"]
@@ -218,7 +217,7 @@ def _draw_candidates(
 def _starters(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     rates: _StartRates,
     response: Response,
     rows: np.ndarray,
@@ -265,7 +264,7 @@ def _starters(
 def _kind_and_credit(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     response: Response,
     chosen: np.ndarray,
     from_embedded: np.ndarray,
