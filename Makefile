@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HIRESIM := $(VENV)/bin/hiresim
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format bench docs results clean
+.PHONY: install run test test-fast lint typecheck format bench docs results clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,20 +29,22 @@ run: $(STAMP)
 	@echo "report.html); e.g."
 	@echo "  python -c \"import pandas as pd; print(pd.read_parquet('outputs/demo/metrics'))\""
 
-# Lint, then the suite here, on Python 3.12 and 3.13 and with the lowest admitted versions, two at
-# a time (scripts/test-matrix).
+# Lint and type-check, then the suite here, on Python 3.12 and 3.13 and with the lowest admitted
+# versions, two at a time (scripts/test-matrix).
 test: lint
 	scripts/test-matrix --main
 
-# Lint and the suite on this Python only: for day-to-day work.
-test-fast: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+# Lint, type-check and the suite on this Python only: for day-to-day work.
+test-fast: lint
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy over sim/ with the settings of pyproject.toml's [tool.mypy].
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
@@ -60,4 +62,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.scale
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .matrix
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache .matrix

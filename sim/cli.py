@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypedDict
 
 import typer
 
@@ -219,6 +219,17 @@ BootstrapOpt = Annotated[
 ]
 
 
+class _Comparison(TypedDict):
+    """The settings ``compare``, ``compare_groups`` and ``compare_who_gains`` share."""
+
+    baseline: str
+    scenarios: list[str] | None
+    month: int | None
+    window: str | None
+    against: Path | None
+    method: Literal["t", "bootstrap"]
+
+
 @app.command("compare")
 def compare_command(
     run_dir: RunDirArg,
@@ -278,14 +289,14 @@ def compare_command(
             raise CompareError("--gap needs --by")
         if who_gains and (by is not None or metric):
             raise CompareError("--who-gains has its own rows: drop --by and --metric")
-        common = {
-            "baseline": baseline,
-            "scenarios": scenario,
-            "month": month,
-            "window": window,
-            "against": against,
-            "method": "bootstrap" if bootstrap else "t",
-        }
+        common = _Comparison(
+            baseline=baseline,
+            scenarios=scenario,
+            month=month,
+            window=window,
+            against=against,
+            method="bootstrap" if bootstrap else "t",
+        )
         if who_gains:
             table = compare_who_gains(run_dir, **common)
         elif by is None:
@@ -293,9 +304,10 @@ def compare_command(
         else:
             pair = None
             if gap is not None:
-                pair = tuple(gap.split(":"))
-                if len(pair) != 2:
+                top_bottom = gap.split(":")
+                if len(top_bottom) != 2:
                     raise CompareError(f"invalid --gap {gap!r}: expected TOP:BOTTOM, e.g. q4:q1")
+                pair = (top_bottom[0], top_bottom[1])
             table = compare_groups(run_dir, by, metrics=metric, gap=pair, **common)
         text = format_table(table, fmt.value)
     if out is None:
@@ -602,6 +614,20 @@ def _exit_problems(problems: list[str]) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _seed_option(
+    seeds: int | None, seed_list: str | None
+) -> tuple[int | tuple[int, ...] | None, list[str]]:
+    """``--seeds`` or ``--seed-list`` as :func:`sim.plan.plan_run`'s ``seeds``, and its problems."""
+    if seeds is not None and seed_list is not None:
+        return None, ["--seeds and --seed-list: give one or the other"]
+    if seed_list is None:
+        return seeds, []
+    try:
+        return tuple(int(s) for s in seed_list.split(",")), []
+    except ValueError:
+        return None, [f"--seed-list {seed_list}: expected whole numbers such as 1,2,3"]
+
+
 def _run_settings(
     scenarios: list[Scenario],
     seeds: int | None,
@@ -610,36 +636,15 @@ def _run_settings(
     students: int | None,
     problems: list[str],
 ) -> tuple[list[Scenario], tuple[int, ...]]:
-    """Seeds and the scenarios with the run's months and students (which enter their hashes).
+    """Seeds and the scenarios with the run's months and students (:func:`sim.plan.resolve_run`),
+    for the commands that build their own plans; problems are added to ``problems``."""
+    from sim.plan import resolve_run
 
-    The seed count is not applied to the scenarios: it changes no single run's result, so more
-    seeds can be added to a run folder later.
-    """
-    first = scenarios[0].run
-    chosen: tuple[int, ...] = ()
-    if seeds is not None and seed_list is not None:
-        problems.append("--seeds and --seed-list: give one or the other")
-    elif seed_list is not None:
-        try:
-            chosen = tuple(int(s) for s in seed_list.split(","))
-        except ValueError:
-            problems.append(f"--seed-list {seed_list}: expected whole numbers such as 1,2,3")
-        if any(s < 0 for s in chosen) or len(set(chosen)) != len(chosen):
-            problems.append(f"--seed-list {seed_list}: seeds must be distinct and not negative")
-    else:
-        chosen = tuple(range(1, (seeds or first.seeds) + 1))
-    run = {
-        "months": first.months if months is None else months,
-        "students": first.students if students is None else students,
-    }
-    resolved: list[Scenario] = []
-    try:  # the same settings for every scenario, so the first one's problems are all of them
-        resolved = [scenario.with_run(**run) for scenario in scenarios]
-    except ScenarioError as err:
-        problems += [p.format() for p in err.problems]
-    names = [s.name for s in scenarios]
-    problems += [f"scenario {n!r} is given twice" for n in sorted(set(names)) if names.count(n) > 1]
-    return resolved, chosen
+    chosen, problems_seeds = _seed_option(seeds, seed_list)
+    problems += problems_seeds
+    resolved = resolve_run(scenarios, seeds=chosen, months=months, students=students)
+    problems += resolved.problems
+    return list(resolved.scenarios), resolved.seeds
 
 
 def _command(verb: str, positional: list[str], options: dict[str, object]) -> tuple[str, ...]:
@@ -720,22 +725,9 @@ def run_command(
     Running the same command again skips finished tasks. Exit code 1 when a task failed,
     2 when nothing could run, 130 when interrupted.
     """
-    from sim import runner
+    from sim.plan import PlanError, plan_run
 
-    problems: list[str] = []
-    loaded: list[Scenario] = []
-    for ref in scenarios:
-        try:
-            loaded.append(load_scenario(ref))
-        except ScenarioError as err:
-            problems += [p.format() for p in err.problems]
-    problems += out_problems(out or Path("outputs") / (name or "+".join(s.name for s in loaded)))
-    if problems:
-        _exit_problems(problems)
-    resolved, chosen = _run_settings(loaded, seeds, seed_list, months, students, problems)
-    if problems:
-        _exit_problems(problems)
-    run_name = name or "+".join(s.name for s in resolved)
+    chosen, problems = _seed_option(seeds, seed_list)
     command = _command(
         "run",
         scenarios,
@@ -754,16 +746,20 @@ def run_command(
         },
     )
     try:
-        plan = runner.RunPlan(
-            out=out or Path("outputs") / run_name,
-            scenarios=tuple(resolved),
+        plan = plan_run(
+            scenarios,
             seeds=chosen,
+            months=months,
+            students=students,
+            out=out,
+            name=name,
             agents=agents,
             command=command,
-            name=run_name,
         )
-    except ValueError as err:
-        _exit_problems([str(err)])
+    except PlanError as err:
+        _exit_problems(problems + list(err.problems))
+    if problems:
+        _exit_problems(problems)
     _execute(plan, executor, workers, scheduler, quiet)
 
 

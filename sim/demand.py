@@ -23,13 +23,12 @@ decisions and draw from the ``employers`` stream.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.agents import EmployerTable
-from sim.params import Value
+from sim.params import Params
 from sim.population import GRADUATE, Population
 from sim.vacancies import VacancyStock
 
@@ -50,7 +49,7 @@ class Demand:
     productivity_factor: float = 1.0
 
     @classmethod
-    def start(cls, p: Mapping[str, Value], labour_force: float) -> Demand:
+    def start(cls, p: Params, labour_force: float) -> Demand:
         """Demand at initialisation: serving ``labour_force``, at the reference productivity."""
         target = p["employers.jobs_per_labour_force"] * labour_force * p["market.demand_cycle"]
         return cls(served=float(labour_force), target=float(target))
@@ -61,7 +60,7 @@ def labour_force(pop: Population) -> int:
     return int(np.count_nonzero(pop.status >= GRADUATE))
 
 
-def productivity_factor(p: Mapping[str, Value], productivity: float) -> float:
+def productivity_factor(p: Params, productivity: float) -> float:
     """Productivity per unit of pay relative to the reference, to the power of the elasticity.
 
     Output per worker is ``exp(skill_return * q)`` for observed productivity ``q`` (in skill SD,
@@ -74,7 +73,7 @@ def productivity_factor(p: Mapping[str, Value], productivity: float) -> float:
     return math.exp(p["market.labour_demand_elasticity"] * per_pay)
 
 
-def update(demand: Demand, p: Mapping[str, Value], labour: int, productivity: float) -> None:
+def update(demand: Demand, p: Params, labour: int, productivity: float) -> None:
     """Move the served labour force toward ``labour`` and set this month's target."""
     demand.served += p["market.supply_absorption_rate"] * (labour - demand.served)
     demand.productivity_factor = productivity_factor(p, productivity)
@@ -89,7 +88,7 @@ def update(demand: Demand, p: Mapping[str, Value], labour: int, productivity: fl
 def adjust_positions(
     emp: EmployerTable,
     stock: VacancyStock,
-    p: Mapping[str, Value],
+    p: Params,
     target: float,
     rng: np.random.Generator,
 ) -> tuple[int, int]:

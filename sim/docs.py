@@ -8,6 +8,7 @@ never drift from the code. The same records feed ``hiresim params`` in table, Ma
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -51,12 +52,25 @@ def format_value(value: object) -> str:
     return str(value)
 
 
+def range_record(param: Param) -> list[Any]:
+    """A parameter's allowed values for programs: ``[low, high]`` for a number (inclusive, as
+    numbers of the parameter's type; None for an open bound), else the allowed values
+    (``[false, true]``, ``["a", "b"]``)."""
+    if param.choices is not None:
+        return list(param.choices)
+    if param.kind is bool:
+        return [False, True]
+    assert param.range is not None
+    return [None if math.isinf(b) else param.kind(b) for b in param.range]
+
+
 def param_records(scenario: Scenario) -> list[dict[str, Any]]:
     """One JSON-able record per parameter of ``scenario``, in registry order.
 
-    Each has :data:`RECORD_KEYS`: ``value`` is the base value (before policies), ``set_by`` the
-    scenario that set it (``default`` for the registry default) and ``policies`` the changes
-    during the run, each with the scenario that states it.
+    Each has :data:`RECORD_KEYS`: ``value`` is the base value (before policies), ``range`` the
+    allowed values (:func:`range_record`; the text tables show :meth:`Param.range_text`),
+    ``set_by`` the scenario that set it (``default`` for the registry default) and ``policies``
+    the changes during the run, each with the scenario that states it.
     """
     origins = dict(scenario.origins)
     policies = _policies_by_param(scenario)
@@ -65,7 +79,7 @@ def param_records(scenario: Scenario) -> list[dict[str, Any]]:
             "name": p.name,
             "value": scenario.value(p.name),
             "unit": p.unit,
-            "range": p.range_text(),
+            "range": range_record(p),
             "source_kind": p.source_kind,
             "source": p.source,
             "description": p.description,
@@ -125,7 +139,7 @@ def render_params(scenario: Scenario, fmt: str = "table") -> str:
             [
                 f"`{r['name']}`",
                 format_value(r["value"]),
-                r["range"],
+                REGISTRY[r["name"]].range_text(),
                 r["unit"],
                 r["set_by"],
                 r["source_kind"],
@@ -145,7 +159,7 @@ def render_params(scenario: Scenario, fmt: str = "table") -> str:
         [
             r["name"],
             format_value(r["value"]),
-            r["range"],
+            REGISTRY[r["name"]].range_text(),
             r["unit"],
             r["set_by"],
             r["source_kind"],

@@ -7,17 +7,15 @@ engagement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from sim.agents import UniversityTable
-from sim.params import DISCIPLINES, Value
+from sim.params import DISCIPLINES, Params
 from sim.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
 from sim.sampling import bernoulli_subset, categorical
 
 
-def enrolment_lift(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
+def enrolment_lift(p: Params, unis: UniversityTable) -> np.ndarray:
     """Realised relative enrolment probability of each university's programmes (1 = no MCs)."""
     conv = p["students.enrolment_conversion"]
     cb_ratio = p["students.enrol_intent_with_cb"] / p["students.enrol_intent_without_cb"]
@@ -29,12 +27,12 @@ def enrolment_lift(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
     return 1.0 + conv * (ratio - 1.0)
 
 
-def enrol_probability(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
+def enrol_probability(p: Params, unis: UniversityTable) -> np.ndarray:
     """Probability that a prospective student of each university enrols."""
     return np.minimum(1.0, p["students.enrol_prob_no_mc"] * enrolment_lift(p, unis))
 
 
-def engaged_probability(p: Mapping[str, Value], unis: UniversityTable) -> np.ndarray:
+def engaged_probability(p: Params, unis: UniversityTable) -> np.ndarray:
     """Probability that a student of each university is engaged."""
     stated = p["students.engaged_intent_with_cb"] / p["students.engaged_intent_without_cb"]
     lift = 1.0 + p["students.engagement_conversion"] * (stated - 1.0)
@@ -42,7 +40,7 @@ def engaged_probability(p: Mapping[str, Value], unis: UniversityTable) -> np.nda
     return np.clip(np.where(unis.credit_bearing, base * lift, base), 0.0, 1.0)
 
 
-def discipline_shares(p: Mapping[str, Value]) -> np.ndarray:
+def discipline_shares(p: Params) -> np.ndarray:
     """Shares of the disciplines, normalised to sum to one."""
     shares = np.array([p[f"students.share_{d}"] for d in DISCIPLINES], dtype=float)
     return shares / shares.sum()
@@ -51,7 +49,7 @@ def discipline_shares(p: Mapping[str, Value]) -> np.ndarray:
 def intake(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
 ) -> int:
@@ -75,7 +73,7 @@ def add_students(
     pop: Population,
     rows: np.ndarray,
     uni: np.ndarray,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
     months_enrolled: np.ndarray,
@@ -97,7 +95,7 @@ def add_students(
 def progress(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -138,9 +136,7 @@ def progress(
     return grad, drop
 
 
-def study_gains(
-    pop: Population, rows: np.ndarray, p: Mapping[str, Value]
-) -> tuple[np.ndarray, np.ndarray]:
+def study_gains(pop: Population, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Skill and AI skill that study has given ``rows`` so far (float32 arrays).
 
     Added to a student's skill when they leave university; employers judging a final-year
@@ -152,15 +148,13 @@ def study_gains(
     return _degree_gain(pop, rows, p), ai_skill
 
 
-def _degree_gain(pop: Population, rows: np.ndarray, p: Mapping[str, Value]) -> np.ndarray:
+def _degree_gain(pop: Population, rows: np.ndarray, p: Params) -> np.ndarray:
     """Skill the degree has given ``rows`` so far (float32)."""
     years = pop.months_enrolled[rows].astype(np.float32) / 12.0
     return np.float32(p["learning.degree_skill_gain_per_year"]) * years
 
 
-def skills_as_seen(
-    pop: Population, rows: np.ndarray, p: Mapping[str, Value]
-) -> tuple[np.ndarray, np.ndarray]:
+def skills_as_seen(pop: Population, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Skill and AI skill of ``rows`` as employers see them: a student's with study's gains so
     far (:func:`study_gains`), everyone else's as held."""
     skill, ai_skill = pop.skill[rows], pop.ai_skill[rows]  # copies (integer indexing)
@@ -172,7 +166,7 @@ def skills_as_seen(
     return skill, ai_skill
 
 
-def skill_as_seen(pop: Population, rows: np.ndarray, p: Mapping[str, Value]) -> np.ndarray:
+def skill_as_seen(pop: Population, rows: np.ndarray, p: Params) -> np.ndarray:
     """Skill of ``rows`` as employers see it: :func:`skills_as_seen` without the AI skill."""
     skill = pop.skill[rows]  # a copy (integer indexing)
     studying = np.flatnonzero(pop.status[rows] == ENROLLED)
@@ -181,9 +175,7 @@ def skill_as_seen(pop: Population, rows: np.ndarray, p: Mapping[str, Value]) -> 
     return skill
 
 
-def leave_university(
-    pop: Population, rows: np.ndarray, status: int, p: Mapping[str, Value], month: int
-) -> None:
+def leave_university(pop: Population, rows: np.ndarray, status: int, p: Params, month: int) -> None:
     """Move ``rows`` from study into the labour market as unemployed graduates or dropouts.
 
     Study adds skill for the months enrolled, and AI literacy adds AI skill for the months spent

@@ -23,12 +23,11 @@ multiplied and no draw changes (common random numbers with the mechanism-free mo
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import Value
+from sim.params import Params
 
 CREDENTIALS: tuple[str, ...] = ("mc", "cb", "genai")
 """The credentials whose premium students follow, in array order."""
@@ -81,7 +80,7 @@ class Expectations:
     observed: np.ndarray
 
     @classmethod
-    def start(cls, p: Mapping[str, Value]) -> Expectations:
+    def start(cls, p: Params) -> Expectations:
         """Expectations at the reference (baseline) premiums, nothing observed yet."""
         return cls(
             expected=np.array([float(p[name]) for name in REFERENCE_PARAMS]),
@@ -120,7 +119,7 @@ def realised_premiums(salary: np.ndarray, held: np.ndarray, min_hires: int = 1) 
 
 def update(
     e: Expectations,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     salary: np.ndarray,
     held: np.ndarray,
@@ -147,7 +146,7 @@ def update(
     e.expected[moved] += weight * (seen[moved] - e.expected[moved])
 
 
-def response(e: Expectations, p: Mapping[str, Value]) -> Response:
+def response(e: Expectations, p: Params) -> Response:
     """This month's choice multipliers, each ``exp(elasticity * change in expected return)``.
 
     The change is the expected premium minus its reference: for the credit and GenAI choices, that

@@ -313,7 +313,9 @@ class GroupRecorder:
         names = ("month", "group_kind", "group", *(c for c, _ in GROUP_COLUMNS))
         columns: dict[str, pa.Array] = {}
         for name in names:
-            values = np.concatenate([c[name] for c in self._chunks]) if self._chunks else []
+            values: np.ndarray | list[object] = (
+                np.concatenate([c[name] for c in self._chunks]) if self._chunks else []
+            )
             if name == "month":
                 columns[name] = pa.array(values, pa.int32())
             elif name in ("group_kind", "group"):

@@ -12,13 +12,13 @@ probability from the completion literature, raised by engagement, credit and fac
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.agents import UniversityTable
 from sim.expectations import NO_RESPONSE, Response
-from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Value
+from sim.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Params
 from sim.population import ENROLLED, FREE, MC_GENAI, MC_REGULAR, NEVER, Population
 from sim.sampling import bernoulli_positions, bernoulli_subset
 
@@ -32,7 +32,7 @@ sparsely; rows above it (about 1 in 100 at the default selection) draw a uniform
 def complete(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
 ) -> int:
@@ -87,7 +87,7 @@ def complete(
 def start(
     pop: Population,
     unis: UniversityTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
     response: Response = NO_RESPONSE,
@@ -111,33 +111,78 @@ def start(
     Returns:
         The number of MCs started.
     """
-    dis = p["learning.disengaged_start_multiplier"]
-    non = p["learning.non_offering_start_multiplier"]
-    # Multiplier of each (enrolled, engaged, university offers MCs) case; 0 = left university.
-    multiplier = p["learning.mc_start_hazard"] * np.array(
-        [p["learning.graduate_start_multiplier"], dis * non, non, dis, 1.0]
-    )
-    # Where GenAI is integrated across disciplines, its support (S2) adds GenAI starts of its own.
-    embedded_rate = (
-        p["learning.mc_start_hazard"]
-        * p["students.genai_in_degree_support"]
-        * p["learning.genai_integration_uptake_conversion"]
-    )
-    # The sampling bounds (and the pre-filter below) follow the propensities at the largest
-    # response if above 1: when students expect less, the same candidates are drawn and fewer of
-    # them start (the response multiplies each starter's own probability further down).
-    responds = response is not NO_RESPONSE
-    if responds:
-        head = max(response.start, response.start_credit, 1.0)
-        multiplier, embedded_rate = multiplier * head, embedded_rate * head
-    integrating = bool(unis.genai_across.any())
-    selection = p["learning.ability_selection"]
+    rates = _StartRates.of(p, response, integrating=bool(unis.genai_across.any()))
+    rows, u, factor = _draw_candidates(pop, rates, p["learning.ability_selection"], rng)
+    chosen, from_embedded = _starters(pop, unis, p, rates, response, rows, u, factor)
+    genai, credit = _kind_and_credit(pop, unis, p, response, chosen, from_embedded, rng)
+    pop.schedule_mc_end(chosen, month + int(p["learning.mc_duration_months"]))
+    pop.mc_kind[chosen] = np.where(genai, np.int8(MC_GENAI), np.int8(MC_REGULAR))
+    pop.mc_cb[chosen] = credit
+    return int(chosen.size)
 
-    # Candidates are drawn per group at a bound on its members' probability: those who left
-    # university, students, and (bound 1) anyone whose ability factor exceeds FACTOR_BOUND.
+
+@dataclass(frozen=True)
+class _StartRates:
+    """The month's start propensities before ability and interest.
+
+    Attributes:
+        case: Multiplier of each (enrolled, engaged, university offers MCs) case; index 0 is
+            those who left university (see :func:`_starters` for the index).
+        embedded_rate: The GenAI starts of their own where GenAI is integrated across
+            disciplines (S2's support).
+        head: The factor both were raised by for the largest response above 1 (1 without a
+            response), so the sampling bounds cover every row's own propensity.
+        responds: Whether students respond to the returns they expect.
+        integrating: Whether any university integrates GenAI across disciplines.
+    """
+
+    case: np.ndarray
+    embedded_rate: float
+    head: float
+    responds: bool
+    integrating: bool
+
+    @classmethod
+    def of(cls, p: Params, response: Response, integrating: bool) -> _StartRates:
+        """The propensities in force, raised to the largest response (if above 1)."""
+        dis = p["learning.disengaged_start_multiplier"]
+        non = p["learning.non_offering_start_multiplier"]
+        case = p["learning.mc_start_hazard"] * np.array(
+            [p["learning.graduate_start_multiplier"], dis * non, non, dis, 1.0]
+        )
+        embedded_rate = (
+            p["learning.mc_start_hazard"]
+            * p["students.genai_in_degree_support"]
+            * p["learning.genai_integration_uptake_conversion"]
+        )
+        # When students expect less, the same candidates are drawn and fewer of them start (the
+        # response multiplies each starter's own probability in _starters).
+        responds = response is not NO_RESPONSE
+        head = max(response.start, response.start_credit, 1.0) if responds else 1.0
+        if responds:
+            case, embedded_rate = case * head, embedded_rate * head
+        return cls(case, embedded_rate, head, responds, integrating)
+
+    @property
+    def embedded(self) -> float:
+        """The embedded rate where some university integrates GenAI, else 0."""
+        return self.embedded_rate if self.integrating else 0.0
+
+
+def _draw_candidates(
+    pop: Population, rates: _StartRates, selection: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates drawn per group at a bound on its members' probability: those who left
+    university, students, and (bound 1) anyone whose ability factor exceeds FACTOR_BOUND.
+
+    Returns:
+        The candidates' rows (ascending within each group), their uniform draws on
+        ``[0, bound)`` and their ability factors, keeping only the draws below the group's
+        largest propensity (the rest cannot start).
+    """
+    multiplier, embedded = rates.case, rates.embedded
     can_start = pop.mc_end_month == NEVER
     high, above = _factor_above(pop, selection, FACTOR_BOUND)
-    embedded = embedded_rate if integrating else 0.0
     margin = 1 + 1e-6  # covers float32 rounding of the factor
     left_bound = min(multiplier[0] * FACTOR_BOUND * margin, 1.0)
     studying_bound = min((multiplier[1:].max() * FACTOR_BOUND + embedded) * margin, 1.0)
@@ -166,22 +211,43 @@ def start(
         rows_of.append(candidates[keep])
         u_of.append(u[keep])
         factor_of.append(factor[keep])
-    rows, u, hazard = np.concatenate(rows_of), np.concatenate(u_of), np.concatenate(factor_of)
+    return np.concatenate(rows_of), np.concatenate(u_of), np.concatenate(factor_of)
 
+
+def _starters(
+    pop: Population,
+    unis: UniversityTable,
+    p: Params,
+    rates: _StartRates,
+    response: Response,
+    rows: np.ndarray,
+    u: np.ndarray,
+    factor: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates whose draw falls below their own probability (ability factor, stated
+    interest, case, response, embedded GenAI starts).
+
+    Returns:
+        The starters' rows, ascending, and whether each started through the embedded GenAI
+        rate alone (its draw at or above its own hazard).
+    """
     enrolled = pop.status[rows] == ENROLLED
     uni = pop.university[rows]
     interest = p["students.mc_interest_share"] * p["learning.interest_conversion"]
+    hazard = factor
     hazard *= pop.interest_draw[rows] < interest
     case = enrolled.view(np.int8) * (
         1 + pop.engaged[rows].view(np.int8) + 2 * unis.offers_mc[uni].view(np.int8)
     )
-    hazard *= multiplier[case]
-    embedding = embedded_rate * (unis.genai_across[uni] & enrolled) if integrating else None
-    if responds:
-        # Each row's own response, over the head the propensities were raised by above.
+    hazard *= rates.case[case]
+    embedding = (
+        rates.embedded_rate * (unis.genai_across[uni] & enrolled) if rates.integrating else None
+    )
+    if rates.responds:
+        # Each row's own response, over the head the propensities were raised by.
         own = (
             np.where(unis.credit_bearing[uni] & enrolled, response.start_credit, response.start)
-            / head
+            / rates.head
         )
         hazard *= own
         if embedding is not None:
@@ -192,9 +258,26 @@ def start(
         started = np.flatnonzero(u < hazard)
     # Starters in ascending row order (each group's are ascending: a merge of three runs).
     started = started[np.argsort(rows[started], kind="stable")]
-    chosen, uni, enrolled = rows[started], uni[started], enrolled[started]
-    from_embedded = u[started] >= np.minimum(hazard[started], 1.0)
+    return rows[started], u[started] >= np.minimum(hazard[started], 1.0)
 
+
+def _kind_and_credit(
+    pop: Population,
+    unis: UniversityTable,
+    p: Params,
+    response: Response,
+    chosen: np.ndarray,
+    from_embedded: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each starter's MC is GenAI (access, G1, embedded starts) and credit-bearing
+    (the university's offer and L2).
+
+    Returns:
+        The GenAI and credit-bearing masks over ``chosen``.
+    """
+    uni = pop.university[chosen]
+    enrolled = pop.status[chosen] == ENROLLED
     v = rng.random((2, chosen.size))
     integrated = unis.genai_across[uni] & enrolled
     access = np.where(
@@ -208,11 +291,7 @@ def start(
     genai = from_embedded | (v[0] < genai_prob)
     credit = unis.credit_bearing[uni] & enrolled
     credit &= v[1] < credit_prob
-
-    pop.schedule_mc_end(chosen, month + int(p["learning.mc_duration_months"]))
-    pop.mc_kind[chosen] = np.where(genai, np.int8(MC_GENAI), np.int8(MC_REGULAR))
-    pop.mc_cb[chosen] = credit
-    return int(chosen.size)
+    return genai, credit
 
 
 def _factor_above(pop: Population, selection: float, bound: float) -> tuple[np.ndarray, np.ndarray]:

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim import enrolment, wages
 from sim.agents import EmployerTable
-from sim.params import DISCIPLINES, Value
+from sim.params import DISCIPLINES, Params
 from sim.population import DROPOUT, ENROLLED, GRADUATE, NEVER, NO_EMPLOYER, Population, reset_rows
 from sim.sampling import bernoulli_positions
 from sim.vacancies import VacancyStock
@@ -81,7 +80,7 @@ def end_jobs(pop: Population, emp: EmployerTable, rows: np.ndarray, month: int) 
     pop.hired_month[rows] = NEVER
 
 
-def age_out(pop: Population, emp: EmployerTable, p: Mapping[str, Value], month: int) -> int:
+def age_out(pop: Population, emp: EmployerTable, p: Params, month: int) -> int:
     """Remove people whose career window has passed. Returns how many left.
 
     They are read from the population's exit-month buckets (:meth:`Population.exited_by`), not
@@ -97,7 +96,7 @@ def age_out(pop: Population, emp: EmployerTable, p: Mapping[str, Value], month: 
 def separate(
     pop: Population,
     emp: EmployerTable,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
 ) -> int:
@@ -117,7 +116,7 @@ def separate(
 
 def competence(
     pop: Population,
-    p: Mapping[str, Value],
+    p: Params,
     person: np.ndarray,
     signal: np.ndarray,
     experience: np.ndarray,
@@ -141,7 +140,7 @@ def competence(
 def scores(
     pop: Population,
     emp: EmployerTable,
-    p: Mapping[str, Value],
+    p: Params,
     person: np.ndarray,
     employer: np.ndarray,
     base: np.ndarray,
@@ -168,7 +167,7 @@ def scores(
     return score
 
 
-def searching_students(pop: Population, p: Mapping[str, Value]) -> np.ndarray:
+def searching_students(pop: Population, p: Params) -> np.ndarray:
     """Final-year students who search: in the last ``market.pre_graduation_search_months`` of
     their programme and without an accepted offer, ascending."""
     window = int(p["market.pre_graduation_search_months"])
@@ -185,7 +184,7 @@ def match(
     pop: Population,
     emp: EmployerTable,
     stock: VacancyStock,
-    p: Mapping[str, Value],
+    p: Params,
     month: int,
     rng: np.random.Generator,
 ) -> MarketRound:
@@ -390,7 +389,7 @@ def screened_applications(
     vacancy_sector: np.ndarray,
     own_sector_share: float,
     applicants_screened: float,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The applications that employers screen, drawn without drawing the others.
 
     The market's law: seekers ``0 .. n_unemployed - 1`` send ``per_seeker`` applications each and

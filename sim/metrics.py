@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
 import pyarrow as pa
@@ -491,7 +491,7 @@ def _unemployed_rows(model: HiringModel, employed: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.greater(pop.status >= GRADUATE, employed))
 
 
-def _share(numerator: float, denominator: float) -> float:
+def _share(numerator: SupportsFloat, denominator: SupportsFloat) -> float:
     return float(numerator) / float(denominator) if denominator else float("nan")
 
 

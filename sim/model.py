@@ -7,7 +7,7 @@ months ``1 .. N`` are reported and are the months scenario policies refer to.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,9 +16,10 @@ import numpy as np
 
 from sim import demand, enrolment, expectations, learning, market, wages
 from sim.agents import Employer, EmployerTable, University, UniversityTable
-from sim.params import DISCIPLINES, Value
+from sim.params import DISCIPLINES, Params, Value
 from sim.population import DROPOUT, GRADUATE, Population
 from sim.sampling import categorical
+from sim.scenario import Scenario
 from sim.vacancies import VacancyStock
 from sim.wages import Hires
 
@@ -86,7 +87,7 @@ class SteadyState:
     last_graduation: int
 
     @classmethod
-    def of(cls, p: Mapping[str, Value], students: int, month: int) -> SteadyState:
+    def of(cls, p: Params, students: int, month: int) -> SteadyState:
         """The steady state for ``students`` enrolled students at ``month``."""
         program = int(p["students.program_months"])
         engaged = p["students.engaged_share_base"]
@@ -159,7 +160,7 @@ class HiringModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: object,
+        scenario: Scenario,
         seed: int,
         *,
         students: int | None = None,
@@ -175,7 +176,7 @@ class HiringModel(mesa.Model):
         self.months = int(months if months is not None else run.months)
         self.burn_in = int(burn_in_months if burn_in_months is not None else run.burn_in_months)
         self.month = -self.burn_in
-        self.p: Mapping[str, Value] = scenario.params_at(self.month)
+        self.p: Params = scenario.params_at(self.month)
         self.observers: list[Observer] = list(observers)
         self.record = MonthRecord()
         self.expectations = expectations.Expectations.start(self.p)

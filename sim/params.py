@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 SourceKind = Literal["report", "derived", "literature", "assumption"]
 SOURCE_KINDS: tuple[str, ...] = ("report", "derived", "literature", "assumption")
@@ -25,6 +25,14 @@ REPORT_2024 = "Coursera, Microcredentials Impact Report 2024 (university leaders
 REPORT_2022 = "Coursera, 2022 employer survey (hiring vignettes)"
 
 Value = float | int | bool | str
+
+Params = Mapping[str, Any]
+"""The parameter values in force, by dotted name, as the model's processes read them.
+
+Each value has its parameter's type (:attr:`Param.kind`, checked when a scenario loads), which a
+type checker cannot follow from a name: with ``Mapping[str, Value]`` every ``p["x"] * 2`` of a
+numeric parameter would read as a possible string. So the values are ``Any`` here.
+"""
 
 DISCIPLINES: tuple[str, ...] = (
     "computing_engineering",

@@ -22,13 +22,14 @@ import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from sim.compare import (
@@ -56,7 +57,7 @@ from sim.metrics import METRICS_BY_NAME
 Kind = Literal["timeseries", "difference", "distribution", "tornado", "groups"]
 KINDS: tuple[str, ...] = ("timeseries", "difference", "distribution", "tornado")
 """Figure kinds of one metric across scenarios."""
-GROUPS = "groups"
+GROUPS: Final = "groups"
 """The figure kind of per-group effects (needs ``by``, a group kind)."""
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
 
@@ -320,9 +321,9 @@ def _unit_axis(ax: Axes, which: Literal["x", "y"], label: str, unit: str, change
 
 def _new_figure(title: str, caption: str) -> Figure:
     lines = textwrap.wrap(caption, 115)
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
     bottom = 0.012 + 0.032 * len(lines)
-    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom))  # type: ignore[union-attr]
+    layout = ConstrainedLayoutEngine(rect=(0.0, bottom, 1.0, 1.0 - bottom))
+    fig = Figure(figsize=FIGSIZE, layout=layout)
     fig.suptitle(title, fontsize=12)
     fig.text(0.01, 0.008, "\n".join(lines), fontsize=8, color="#333333", va="bottom")
     return fig
@@ -499,7 +500,7 @@ def _draw_groups(
     ax.set_yticks(range(len(ticks))[::-1], ticks)
     ax.set_ylim(-0.6, len(ticks) - 0.4)
     # The baseline level of each group (and the baseline gap) on a right-hand axis.
-    first = {}
+    first: dict[str, dict[str, Any]] = {}
     for r in rows:
         first.setdefault(r["group"], r)
     levels = []
@@ -581,7 +582,7 @@ def figure(
     if kind == GROUPS and by is None:
         raise PlotError("the groups figure needs a group kind (--by)")
     try:
-        if kind == GROUPS:
+        if by is not None:  # the groups kind
             return _group_figure(run, metric, by, scenarios, baseline, month, window, method, gap)
         return _figure(run, metric, kind, scenarios, baseline, month, window, method)
     except PlotError:

@@ -30,7 +30,7 @@ ABILITY_QUARTILE_CUTS = np.array([-0.6744897501960817, 0.0, 0.6744897501960817],
 """Quartile boundaries of latent ability (standard normal), fixed at entry."""
 
 
-def ability_quartile(ability: np.ndarray) -> np.ndarray:
+def ability_quartile(ability: np.ndarray | np.floating) -> np.ndarray:
     """Quartile index (0 = lowest) of each ability: how many cuts lie strictly below it."""
     cuts = ABILITY_QUARTILE_CUTS
     return (ability > cuts[0]).view(np.int8) + (ability > cuts[1]) + (ability > cuts[2])
@@ -171,7 +171,7 @@ class Population:
         rows appended)."""
         if self._by_university is not None:
             table, values = self._by_university
-            blank = table.take(_DTYPES["university"][1])
+            blank = table.take(int(_DTYPES["university"][1]))
             if rows is None:
                 grown = np.full(self.capacity, blank, dtype=values.dtype)
                 grown[: values.size] = values
@@ -299,7 +299,7 @@ class Population:
         return self.experience_months[rows] + current
 
 
-_DTYPES: dict[str, tuple[np.dtype, object]] = {
+_DTYPES: dict[str, tuple[np.dtype, int | float]] = {
     "status": (np.dtype(np.int8), FREE),
     "university": (np.dtype(np.int32), -1),
     "discipline": (np.dtype(np.int8), 0),

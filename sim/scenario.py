@@ -346,11 +346,13 @@ class Scenario:
             chain=tuple(str(c) for c in chain) if isinstance(chain, list) else (),
         )
 
-    def with_run(self, **changes: int | None) -> Scenario:
+    def with_run(self, **changes: object) -> Scenario:
         """A copy with some run settings changed (``months=24``, ``students=2000``...).
 
         A None value leaves that setting as it is, so CLI options that default to None can be
-        passed straight through. Policies beyond a shortened horizon simply never act.
+        passed straight through. Any other value is checked (a whole number in the setting's
+        range), so values typed by a person can be passed as read. Policies beyond a shortened
+        horizon simply never act.
 
         Raises:
             ScenarioError: For an unknown setting or a value out of range.

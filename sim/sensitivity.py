@@ -316,7 +316,7 @@ def morris(
 
     n_points = len(values)
     per_point = len(roles) * len(seed_list)
-    y = np.empty(n_points)
+    y: np.ndarray = np.empty(n_points)
     for n in range(n_points):
         chunk = runs[n * per_point : (n + 1) * per_point]
         by_role = []

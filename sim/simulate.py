@@ -9,6 +9,7 @@ import pyarrow as pa
 from sim import snapshots
 from sim.model import HiringModel
 from sim.recorder import MonthlyRecorder
+from sim.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class RunResult:
 
 
 def run_scenario(
-    scenario: object,
+    scenario: Scenario,
     seed: int,
     *,
     months: int | None = None,
@@ -40,7 +41,7 @@ def run_scenario(
     """Run ``scenario`` with ``seed`` through burn-in and every reported month.
 
     Args:
-        scenario: A resolved :class:`sim.scenario.Scenario`.
+        scenario: The resolved scenario.
         seed: Seed of every random stream; the same seed gives the same population and draws
             in every scenario.
         months: Reported months (default: the scenario's ``[run]`` table).

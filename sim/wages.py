@@ -17,13 +17,12 @@ reaches pay: a share ``wages.productivity_pass_through`` of its difference from 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.agents import EmployerTable
-from sim.params import Value
+from sim.params import Params
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,13 @@ class Hires:
         return cls(e, e, np.empty(0, np.float64), np.empty(0, bool), np.empty(0, bool))
 
 
-def learned_worth(emp: EmployerTable, p: Mapping[str, Value]) -> np.ndarray:
+def learned_worth(emp: EmployerTable, p: Params) -> np.ndarray:
     """Effective worth of each credential to each employer, shape ``(E, 2)`` (1 = prior belief)."""
     lam = p["employers.credential_learning"]
     return 1.0 - lam + lam * emp.value
 
 
-def premium_rates(emp: EmployerTable, p: Mapping[str, Value]) -> np.ndarray:
+def premium_rates(emp: EmployerTable, p: Params) -> np.ndarray:
     """Premium each employer pays an eligible MC holder, as a share of salary (0 if none)."""
     if not p["employers.premium_enabled"]:
         return np.zeros(emp.base_pay.size)
@@ -67,14 +66,14 @@ def premium_rates(emp: EmployerTable, p: Mapping[str, Value]) -> np.ndarray:
     return np.where(pays, rate * np.maximum(learned_worth(emp, p)[:, 0], 0.0), 0.0)
 
 
-def observed_productivity(emp: EmployerTable, p: Mapping[str, Value]) -> float:
+def observed_productivity(emp: EmployerTable, p: Params) -> float:
     """Mean productivity employers have observed in their hires (their discounted records,
     pooled over employers); the reference productivity before any hire."""
     n = float(emp.all_n.sum())
     return float(emp.all_sum.sum()) / n if n > 0 else float(p["wages.reference_productivity"])
 
 
-def pay_level(emp: EmployerTable, p: Mapping[str, Value]) -> float:
+def pay_level(emp: EmployerTable, p: Params) -> float:
     """Factor on every offer for the productivity employers observe: the pass-through share of
     its log-output difference from the reference (1 at the reference)."""
     gap = observed_productivity(emp, p) - p["wages.reference_productivity"]
@@ -83,7 +82,7 @@ def pay_level(emp: EmployerTable, p: Mapping[str, Value]) -> float:
 
 def offer_salary(
     emp: EmployerTable,
-    p: Mapping[str, Value],
+    p: Params,
     employer: np.ndarray,
     signal: np.ndarray,
     has_mc: np.ndarray,
@@ -109,7 +108,7 @@ def offer_salary(
 
 def learn(
     emp: EmployerTable,
-    p: Mapping[str, Value],
+    p: Params,
     hires: Hires,
     productivity: np.ndarray,
 ) -> None:
@@ -136,7 +135,7 @@ def learn(
 
 
 def productivity(
-    skill: np.ndarray, ai_skill: np.ndarray, p: Mapping[str, Value], rng: np.random.Generator
+    skill: np.ndarray, ai_skill: np.ndarray, p: Params, rng: np.random.Generator
 ) -> np.ndarray:
     """Productivity an employer observes in new hires: skill, AI skill and noise."""
     noise = p["employers.productivity_noise"] * rng.standard_normal(skill.size)

@@ -215,7 +215,7 @@ def test_unwritable_out_is_listed_with_the_other_problems(scenarios: Path, tmp_p
     result = invoke("run", scenarios / "alpha.toml", "nope", "--out", out)
     assert result.exit_code == 2
     assert "no scenario of that name" in result.stderr
-    assert f"--out {out}: {tmp_path / 'file'} is a file, not a folder" in result.stderr
+    assert f"out {out}: {tmp_path / 'file'} is a file, not a folder" in result.stderr
     assert "2 problems found; nothing was run" in result.stderr
 
 

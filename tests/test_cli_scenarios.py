@@ -84,6 +84,27 @@ def test_params_json_has_every_key_filled_for_every_parameter() -> None:
             assert REGISTRY[r["name"]].evidence_id is not None
 
 
+def test_params_json_gives_ranges_as_numbers_and_the_tables_as_text() -> None:
+    records = json.loads(runner.invoke(app, ["params", "--format", "json"]).stdout)
+    by_name = {r["name"]: r["range"] for r in records}
+    assert by_name["universities.students_per_university"] == [100, 100000]
+    assert by_name["employers.premium_share"] == [0, 1]
+    assert by_name["employers.premium_enabled"] == [False, True]
+    for r in records:
+        param = REGISTRY[r["name"]]
+        if param.choices is not None:
+            assert r["range"] == list(param.choices)
+        elif param.kind is not bool:
+            lo, hi = r["range"]
+            assert type(lo) is type(hi) is param.kind and lo <= r["value"] <= hi
+    (row,) = [
+        line.split()
+        for line in runner.invoke(app, ["params"]).stdout.splitlines()
+        if line.startswith("universities.students_per_university ")
+    ]
+    assert row[:4] == ["universities.students_per_university", "500", "[100,", "100000]"]
+
+
 def test_params_table_and_markdown_show_policies() -> None:
     table = runner.invoke(app, ["params", "recession"])
     assert table.exit_code == 0

@@ -701,7 +701,7 @@ def create_app(explorer: Explorer) -> Dash:
         __name__,
         serve_locally=True,
         title="hiresim explore",
-        update_title=None,
+        update_title="",  # the tab title stays as it is during callbacks (Dash: "" or None)
         assets_folder=str(Path(__file__).parent / "no-assets"),
         include_assets_files=False,
     )

@@ -307,20 +307,22 @@ def _seeds_line(seeds: Sequence[int]) -> str:
     return f"{len(seeds)} seeds paired by seed ({shown})"
 
 
-def _group_table(sel: Selection) -> tuple[Run, tuple[str, ...], pa.Table]:
-    """The run, the scenarios compared and :func:`sim.compare.compare_groups`'s table."""
-    if not sel.group_kind or not sel.group_metric:
+def _group_table(sel: Selection) -> tuple[Run, tuple[str, ...], pa.Table, str]:
+    """The run, the scenarios compared, :func:`sim.compare.compare_groups`'s table and the
+    outcome compared."""
+    metric = sel.group_metric
+    if not sel.group_kind or not metric:
         raise CompareError("choose a group kind and an outcome")
     run, compared, _ = _selected_run(sel)
     table = compare_groups(
         run,
         sel.group_kind,
         baseline=sel.baseline,
-        metrics=[sel.group_metric],
+        metrics=[metric],
         scenarios=compared,
         window=sel.window_text,
     )
-    return run, compared, table
+    return run, compared, table, metric
 
 
 def group_effects(sel: Selection) -> Table:
@@ -464,7 +466,7 @@ def difference_figure(sel: Selection) -> dict[str, Any]:
     k, _ = _scale(sel.metric)
     unit = " pp" if k == 100.0 else ""
     colours = scenario_colours(run, sel.baseline)
-    figure = {
+    figure: dict[str, Any] = {
         "data": _band_traces(data, "difference", colours, k, unit, "difference"),
         "layout": _layout(
             f"Paired difference from {sel.baseline} (same seed), 95% band",
@@ -490,8 +492,8 @@ def difference_figure(sel: Selection) -> dict[str, Any]:
 def group_figure(sel: Selection) -> dict[str, Any]:
     """Who gains: each group's paired effect with its CI, one colour per scenario, and the
     change in the top-bottom gap (the rows of :func:`sim.compare.compare_groups`)."""
-    run, compared, table = _group_table(sel)
-    k, _ = _scale(sel.group_metric)
+    run, compared, table, metric = _group_table(sel)
+    k, _ = _scale(metric)
     unit = " pp" if k == 100.0 else ""
     colours = scenario_colours(run, sel.baseline)
     rows = table.to_pylist()
@@ -521,12 +523,12 @@ def group_figure(sel: Selection) -> dict[str, Any]:
             }
         )
     layout = _layout(
-        f"{metric_label(sel.group_metric)} by {sel.group_kind}: effect vs {sel.baseline}",
+        f"{metric_label(metric)} by {sel.group_kind}: effect vs {sel.baseline}",
         "",
         None,
     )
     layout["xaxis"] = {
-        "title": {"text": f"Difference from {sel.baseline} ({_change_unit(sel.group_metric)})"},
+        "title": {"text": f"Difference from {sel.baseline} ({_change_unit(metric)})"},
         "zeroline": True,
     }
     layout["yaxis"] = {"autorange": "reversed", "automargin": True}

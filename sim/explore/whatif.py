@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -301,9 +301,9 @@ def run_size(students: object, seeds: object, months: object) -> tuple[dict[str,
     return size, problems
 
 
-def _check_run(key: str, value: float) -> int:
+def _check_run(key: str, value: object) -> int:
     """``value`` checked as the run setting ``key`` by :meth:`Scenario.with_run`."""
-    checked = default_scenario().with_run(**{key: value})  # type: ignore[arg-type]
+    checked = default_scenario().with_run(**{key: value})
     return int(getattr(checked.run, key))
 
 
@@ -489,7 +489,7 @@ class Job:
         with self._lock:
             return self._state
 
-    def _update(self, **changes: object) -> None:
+    def _update(self, **changes: Any) -> None:
         with self._lock:
             self._state = _replace(self._state, **changes)
 
@@ -571,8 +571,8 @@ class Job:
             )
 
 
-def _replace(state: JobState, **changes: object) -> JobState:
-    return replace(state, **changes)  # type: ignore[arg-type]
+def _replace(state: JobState, **changes: Any) -> JobState:
+    return replace(state, **changes)
 
 
 def write_scenario_file(prepared: Prepared, whatif: WhatIf) -> None:
