@@ -325,7 +325,8 @@ class Evaluation:
         values: The fitted parameters' values at this point.
         objective: :func:`sim.targets.distance` of the checks.
         checks: The targets compared with the simulated moments.
-        ran: Runs done for this evaluation now; the others were found in the run folder.
+        ran: Runs done for this evaluation now.
+        reused: Runs of this evaluation found done in the run folder (read, not run).
     """
 
     number: int
@@ -333,6 +334,7 @@ class Evaluation:
     objective: float
     checks: list[TargetCheck]
     ran: int = 0
+    reused: int = 0
 
 
 @dataclass
@@ -451,7 +453,8 @@ class _Evaluator:
         report.raise_if_incomplete()
         table = store.read_parts(self.out, candidate.name, setup.seeds)
         checks = check(table, setup.targets)
-        return Evaluation(number, values, distance(checks), checks, report.total - report.skipped)
+        ran = report.total - report.skipped
+        return Evaluation(number, values, distance(checks), checks, ran, report.skipped)
 
 
 def _optimiser_options(method: str, x0: np.ndarray, budget: int) -> dict[str, object]:

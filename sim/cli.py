@@ -931,7 +931,7 @@ def calibrate_command(
     )
 
     def progress(ev: Evaluation, best: Evaluation, total: int) -> None:
-        found = "" if ev.ran else "  (from the run folder)"
+        found = "  (from the run folder)" if ev.reused and not ev.ran else ""
         typer.echo(
             f"evaluation {ev.number:3d}/{total}  objective {ev.objective:10.4f}  "
             f"best {best.objective:10.4f}  {describe_values(ev.values)}{found}"

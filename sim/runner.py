@@ -866,12 +866,20 @@ class Engine:
         self.progress = progress or Progress()
         self._backend: _Backend | None = None
         self._sessions: dict[Path, tuple[str, list[Task]]] = {}
+        self._manifests: dict[Path, _Manifest] = {}
 
     def __enter__(self) -> Engine:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close(cancel=kind is not None)
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            # Stopped between plans: each folder's session ends interrupted, not done.
+            for out, manifest in self._manifests.items():
+                if manifest.data["status"] == "done":
+                    manifest.data["status"] = "interrupted"
+                    with contextlib.suppress(store.RunLockedError), store.RunLock(out):
+                        manifest.flush()
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers (``cancel``: without waiting for running tasks)."""
@@ -910,6 +918,7 @@ class Engine:
             manifest = _Manifest(plan, executor_info, done, started, earlier)
             manifest.flush()
             self._sessions[plan.out.resolve()] = (started, list(manifest.counted))
+            self._manifests[plan.out.resolve()] = manifest
             if done:
                 rest = f"; running the other {len(todo)}" if todo else "; nothing to do"
                 self.progress.message(f"{len(done)} of {len(tasks)} tasks already done{rest}")

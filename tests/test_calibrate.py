@@ -74,10 +74,6 @@ def test_scaling_round_trips_within_registry_ranges() -> None:
     assert hazard.from_unit(1 / 3) == float(f"{0.5 / 3:.6g}")
 
 
-class _Crash(Exception):
-    pass
-
-
 def test_an_interrupted_calibration_resumes_to_the_same_result(tiny_baseline, tmp_path) -> None:
     fit = ["learning.mc_start_hazard", "employers.jobs_per_labour_force"]
     kwargs = {"budget": 5, "seeds": 2, **TINY}
@@ -86,13 +82,14 @@ def test_an_interrupted_calibration_resumes_to_the_same_result(tiny_baseline, tm
 
     def crash_after_two(ev: Evaluation, best: Evaluation, budget: int) -> None:
         if ev.number == 2:
-            raise _Crash  # a kill after the second evaluation's runs are on disk
+            raise KeyboardInterrupt  # Ctrl-C after the second evaluation's runs are on disk
 
     folder = tmp_path / "resumed"
-    with pytest.raises(_Crash):
-        calibrate(tiny_baseline, fit, out=folder, engine=IN_PROCESS, progress=crash_after_two,
+    with pytest.raises(KeyboardInterrupt), Engine(workers=1) as engine:
+        calibrate(tiny_baseline, fit, out=folder, engine=engine, progress=crash_after_two,
                   **kwargs)  # fmt: skip
     manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
     on_disk = {t["scenario"] for t in manifest["tasks"] if t["status"] == "done"}
     assert len(on_disk) == 2  # two evaluations' candidates, two seeds each
 
