@@ -155,7 +155,7 @@ def docs_command(
 
 
 class CompareFormat(StrEnum):
-    """Output formats of ``hiresim compare``."""
+    """Output formats of ``hiresim compare``, ``sensitivity`` and ``robustness``."""
 
     table = "table"
     markdown = "markdown"
@@ -965,15 +965,6 @@ def calibrate_command(
     typer.echo(f"runs in {folder}/ ({result.ran} run now); wrote {path}")
 
 
-class SensitivityFormat(StrEnum):
-    """Output formats of ``hiresim sensitivity``."""
-
-    table = "table"
-    markdown = "markdown"
-    json = "json"
-    csv = "csv"
-
-
 @app.command("sensitivity")
 def sensitivity_command(
     scenario: Annotated[str, typer.Argument(help="Scenario name or file.")],
@@ -1002,8 +993,8 @@ def sensitivity_command(
         int | None, typer.Option("--months", help="Output months; default: the scenario's.")
     ] = None,
     fmt: Annotated[
-        SensitivityFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = SensitivityFormat.table,
+        CompareFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CompareFormat.table,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -1052,7 +1043,7 @@ def sensitivity_command(
             "--seeds": seeds,
             "--students": students,
             "--months": months,
-            "--format": fmt.value if fmt != SensitivityFormat.table else None,
+            "--format": fmt.value if fmt != CompareFormat.table else None,
             "--plot": plot,
             "--out": out,
             **_engine_options(workers, executor, scheduler),
