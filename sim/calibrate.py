@@ -15,29 +15,32 @@ points simulated, the starting point included; the best point seen is kept, so t
 never worse than the start. Only ``assumption`` parameters are fitted: figures from the report,
 the literature or derived from them are data, never tuned to fit.
 
-The seeds of one evaluation run in parallel on a pool of worker processes
-(``concurrent.futures.ProcessPoolExecutor``): :mod:`sim.runner` writes run folders and has no
-in-memory executor, and an evaluation needs only a few window means back.
+Each evaluation is a :class:`sim.runner.RunPlan` (the candidate scenario, named after a hash
+of its values, on the common seeds) executed by one :class:`sim.runner.Engine` (process pool or
+Dask, as ``hiresim run``) into a run folder; its moments are read back from there. Running the
+same calibration again into the same folder replays the search, reading the evaluations already
+on disk instead of running them: a killed calibration resumes where it stopped and ends with the
+same result.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import hashlib
 import json
 import math
-import multiprocessing
-import os
-import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
+from sim import runner, store
 from sim.params import REGISTRY, SHARE_GROUPS, TARGETS, Param, Target, Value
-from sim.scenario import Scenario, ScenarioError, _param_hint, find_scenario
+from sim.scenario import Scenario, ScenarioError, param_hint
+from sim.scenario_toml import extends_ref, toml_multiline, toml_value
+from sim.sweep import values_digest
 from sim.targets import TargetCheck, calibrated_targets, check, distance
 
 __all__ = [
@@ -48,11 +51,14 @@ __all__ = [
     "CalibrationResult",
     "Evaluation",
     "Scale",
-    "SeedPool",
+    "Setup",
     "calibrate",
     "check_fit_params",
+    "check_settings",
+    "describe_values",
+    "fit",
+    "format_fit",
     "render_scenario",
-    "simulate_seed",
     "write_scenario",
 ]
 
@@ -107,7 +113,7 @@ def check_fit_params(names: Iterable[str], purpose: str = "fitted") -> tuple[Par
     for name in names:
         p = REGISTRY.get(name)
         if p is None:
-            hint = _param_hint(name)
+            hint = param_hint(name)
             problems.append(
                 f"{name}: unknown parameter (see `hiresim params`)" + (f"; {hint}" if hint else "")
             )
@@ -177,125 +183,134 @@ class Scale:
         return min(hi, max(lo, float(f"{x:.6g}")))
 
 
-# ==================================================================== simulating
+# ==================================================================== the setting
 
 
-def simulate_seed(
-    scenario_json: str, seed: int, months: int, students: int, metrics: Sequence[str]
-) -> dict[str, list[float]]:
-    """Run one scenario on one seed; the function pool workers execute (top level: spawn-safe).
+@dataclass(frozen=True)
+class Setup:
+    """A checked calibration setting: what is fitted to what, on which runs.
 
-    Args:
-        scenario_json: ``json.dumps(scenario.to_dict())``.
-        seed: The seed.
-        months: Output months to run.
-        students: Population.
-        metrics: Metric columns to return.
-
-    Returns:
-        ``month`` and each metric, as lists over the output months.
-    """
-    from sim.simulate import run_scenario
-
-    scenario = Scenario.from_dict(json.loads(scenario_json))
-    table = run_scenario(scenario, seed, months=months, students=students, groups=False).metrics
-    return {name: table.column(name).to_pylist() for name in ("month", *metrics)}
-
-
-class SeedPool:
-    """Runs a scenario on several seeds, in parallel on worker processes (or in this process).
-
-    Use as a context manager; workers start on first use and stop on exit.
-
-    Args:
-        workers: Worker processes; 1 runs in this process.
+    Attributes:
+        scenario: The starting point, with the run's months and students applied.
+        params: The fitted parameters.
+        targets: The calibrated targets fitted.
+        seeds: The common seeds of every evaluation.
+        budget: Distinct parameter points to simulate, the start included.
+        method: Optimiser.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
-        self._pool: cf.ProcessPoolExecutor | None = None
+    scenario: Scenario
+    params: tuple[Param, ...]
+    targets: tuple[Target, ...]
+    seeds: tuple[int, ...]
+    budget: int
+    method: str
 
-    def __enter__(self) -> SeedPool:
-        return self
+    @property
+    def scales(self) -> tuple[Scale, ...]:
+        """Each fitted parameter's map to ``[0, 1]``."""
+        return tuple(Scale(p) for p in self.params)
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the workers."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def run(
-        self,
-        scenario: Scenario,
-        seeds: Sequence[int],
-        *,
-        months: int,
-        students: int,
-        metrics: Sequence[str],
-    ) -> pa.Table:
-        """Monthly ``metrics`` of ``scenario`` on each seed, as one table with a ``seed`` column.
-
-        Raises:
-            Exception: Whatever a run raised (the first failure).
-        """
-        results = self.run_many(
-            [(scenario, int(s)) for s in seeds], months=months, students=students, metrics=metrics
+    @property
+    def key(self) -> str:
+        """A short hash of what an evaluation's runs depend on (not the budget or method, so a
+        longer or another search resumes from the same folder)."""
+        text = json.dumps(
+            [self.scenario.hash, [p.name for p in self.params], list(self.seeds)], sort_keys=True
         )
-        tables = []
-        for seed, cols in zip(seeds, results, strict=True):
-            t = pa.table(cols)
-            tables.append(t.append_column("seed", pa.array([int(seed)] * t.num_rows, pa.int64())))
-        return pa.concat_tables(tables)
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
 
-    def run_many(
-        self,
-        tasks: Sequence[tuple[Scenario, int]],
-        *,
-        months: int,
-        students: int,
-        metrics: Sequence[str],
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[dict[str, list[float]]]:
-        """Monthly ``metrics`` of each (scenario, seed) task, in task order.
+    def default_name(self) -> str:
+        """Default run-folder name: ``<scenario>-calibrate-<key>``."""
+        return f"{self.scenario.name}-calibrate-{self.key}"
 
-        Args:
-            tasks: Scenario and seed pairs.
-            months: Output months of every run.
-            students: Population of every run.
-            metrics: Metric columns to return.
-            progress: Called with (tasks done, tasks) as tasks finish.
+    def start(self) -> np.ndarray:
+        """The starting point (the scenario's values) in the scaled space."""
+        return np.array([s.to_unit(float(self.scenario.value(s.param.name))) for s in self.scales])
+
+    def values_at(self, x: np.ndarray) -> dict[str, Value]:
+        """The fitted parameters' values at scaled point ``x``."""
+        return {s.param.name: s.from_unit(u) for s, u in zip(self.scales, x, strict=True)}
+
+    def candidate(self, values: Mapping[str, Value]) -> Scenario:
+        """The scenario at ``values``, named ``<scenario>__c-<hash of the values>`` (stable, so a
+        rerun finds its runs in the folder).
 
         Raises:
-            Exception: Whatever a run raised (the first failure).
+            ScenarioError: When the values break a cross-parameter rule.
         """
-        payloads: dict[int, str] = {}
-        args = []
-        for scenario, seed in tasks:
-            key = id(scenario)
-            if key not in payloads:
-                payloads[key] = json.dumps(scenario.to_dict())
-            args.append((payloads[key], int(seed), months, students, tuple(metrics)))
-        if self.workers == 1 or len(args) == 1:
-            results = []
-            for i, a in enumerate(args, 1):
-                results.append(simulate_seed(*a))
-                if progress is not None:
-                    progress(i, len(args))
-            return results
-        if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        futures = {self._pool.submit(simulate_seed, *a): i for i, a in enumerate(args)}
-        out: list[dict[str, list[float]] | None] = [None] * len(args)
-        for n, future in enumerate(cf.as_completed(futures), 1):
-            out[futures[future]] = future.result()
-            if progress is not None:
-                progress(n, len(args))
-        return [r for r in out if r is not None]
+        base = self.scenario
+        return base.with_params(
+            dict(values),
+            name=f"{base.name}__c-{values_digest(values, 8)}",
+            description=f"{base.name} with {describe_values(values)} (a calibration candidate)",
+        )
+
+    def meta(self) -> dict[str, Any]:
+        """The setting as recorded in the run folder's manifest under ``calibration``."""
+        return {
+            "scenario": self.scenario.name,
+            "scenario_hash": self.scenario.hash,
+            "params": [p.name for p in self.params],
+            "targets": [t.name for t in self.targets],
+            "seeds": list(self.seeds),
+            "budget": self.budget,
+            "method": self.method,
+            "students": self.scenario.run.students,
+            "months": self.scenario.run.months,
+        }
+
+
+def check_settings(
+    scenario: Scenario,
+    params: Sequence[str] | None = None,
+    *,
+    budget: int = 60,
+    seeds: int = 4,
+    seed_start: int = DEFAULT_SEED_START,
+    students: int | None = None,
+    months: int | None = None,
+    method: str = "nelder-mead",
+    targets: Sequence[Target] = TARGETS,
+) -> Setup:
+    """Check a calibration's setting.
+
+    Args:
+        scenario: Scenario whose values are the starting point (its burn-in applies).
+        params: Parameters to fit (default :data:`DEFAULT_PARAMS`); assumptions only.
+        budget: Distinct parameter points to simulate, the start included (at least 2).
+        seeds: Common seeds per evaluation: ``seed_start .. seed_start + seeds - 1``.
+        seed_start: First seed.
+        students: Population (default: the scenario's).
+        months: Output months per run (default: the last month of any target window).
+        method: ``nelder-mead`` or ``powell``.
+        targets: Targets (the calibrated ones are fitted).
+
+    Raises:
+        CalibrationError: For parameters that may not be fitted or bad settings.
+    """
+    fit = check_fit_params(params or DEFAULT_PARAMS)
+    if method not in METHODS:
+        raise CalibrationError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if budget < 2:
+        raise CalibrationError("--budget must be at least 2 (the start and one more point)")
+    if seeds < 1:
+        raise CalibrationError("--seeds must be at least 1")
+    cal = calibrated_targets(targets)
+    if not cal:
+        raise CalibrationError("there are no calibrated targets to fit")
+    need = max(t.window[1] for t in cal)
+    months = months or need
+    if months < need:
+        raise CalibrationError(
+            f"--months {months} is too short: the targets' windows reach month {need}"
+        )
+    try:
+        scenario = scenario.with_run(months=months, students=students or scenario.run.students)
+    except ScenarioError as exc:
+        raise CalibrationError(exc.format()) from None
+    seed_list = tuple(range(seed_start, seed_start + seeds))
+    return Setup(scenario, fit, cal, seed_list, budget, method)
 
 
 # ==================================================================== the fit
@@ -310,12 +325,16 @@ class Evaluation:
         values: The fitted parameters' values at this point.
         objective: :func:`sim.targets.distance` of the checks.
         checks: The targets compared with the simulated moments.
+        ran: Runs done for this evaluation now.
+        reused: Runs of this evaluation found done in the run folder (read, not run).
     """
 
     number: int
     values: dict[str, Value]
     objective: float
     checks: list[TargetCheck]
+    ran: int = 0
+    reused: int = 0
 
 
 @dataclass
@@ -334,6 +353,7 @@ class CalibrationResult:
         months: Output months of each run.
         method: Optimiser.
         message: The optimiser's stopping reason.
+        out: The run folder holding every evaluation's runs.
     """
 
     scenario: Scenario
@@ -347,6 +367,7 @@ class CalibrationResult:
     months: int
     method: str
     message: str = ""
+    out: Path | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
     @property
@@ -359,148 +380,189 @@ class CalibrationResult:
         """Whether the best point beats the start."""
         return self.best.objective < self.start.objective
 
+    @property
+    def ran(self) -> int:
+        """Runs done by this call (the others were found in the run folder)."""
+        return sum(ev.ran for ev in self.history)
+
 
 class _BudgetSpent(Exception):
     pass
 
 
-def calibrate(
-    scenario: Scenario,
-    params: Sequence[str] | None = None,
+class _Evaluator:
+    """The objective the optimiser calls: runs each new point's seeds as a plan of the engine
+    into the run folder (finished runs there are read back, not redone), within the budget.
+
+    Keeps every evaluation in order and the best so far; a point seen before is not run again.
+    """
+
+    def __init__(
+        self,
+        setup: Setup,
+        engine: runner.Engine,
+        out: Path,
+        command: Sequence[str],
+        progress: Callable[[Evaluation, Evaluation, int], None] | None,
+    ) -> None:
+        self.setup, self.engine, self.out = setup, engine, out
+        self.command = tuple(command)
+        self.progress = progress
+        self.history: list[Evaluation] = []
+        self.best: Evaluation | None = None
+        self._seen: dict[tuple[Value, ...], float] = {}
+
+    def __call__(self, x: np.ndarray) -> float:
+        values = self.setup.values_at(x)
+        key = tuple(values.values())
+        if key in self._seen:
+            return self._seen[key]
+        if len(self.history) >= self.setup.budget:
+            raise _BudgetSpent
+        ev = self.evaluate(values, len(self.history) + 1)
+        self.history.append(ev)
+        if self.best is None or ev.objective < self.best.objective:
+            self.best = ev
+        self._seen[key] = ev.objective if math.isfinite(ev.objective) else _INFEASIBLE
+        if self.progress is not None:
+            self.progress(ev, self.best, self.setup.budget)
+        return self._seen[key]
+
+    def evaluate(self, values: dict[str, Value], number: int) -> Evaluation:
+        """Simulate the point on the common seeds and compare its moments with the targets.
+
+        Raises:
+            runner.Interrupted: Ctrl-C stopped the runs.
+            runner.TasksFailed: A run raised.
+        """
+        setup = self.setup
+        try:
+            candidate = setup.candidate(values)
+        except ScenarioError as exc:  # a cross-parameter rule broken: infeasible
+            return _infeasible(number, values, setup.targets, exc)
+        plan = runner.RunPlan(
+            out=self.out,
+            scenarios=(candidate,),
+            seeds=setup.seeds,
+            varied={candidate.name: values},
+            command=self.command,
+            name=self.out.name,
+            extra={"calibration": setup.meta()},
+        )
+        report = self.engine.execute(plan)
+        report.raise_if_incomplete()
+        table = store.read_parts(self.out, candidate.name, setup.seeds)
+        checks = check(table, setup.targets)
+        ran = report.total - report.skipped
+        return Evaluation(number, values, distance(checks), checks, ran, report.skipped)
+
+
+def _optimiser_options(method: str, x0: np.ndarray, budget: int) -> dict[str, object]:
+    """scipy's options: tolerances, a call cap well above the budget, Nelder-Mead's simplex."""
+    if method == "powell":
+        return {"maxfev": 50 * budget, "xtol": 1e-4, "ftol": 1e-4}
+    simplex = [x0.copy()]
+    for i in range(len(x0)):
+        v = x0.copy()
+        v[i] = v[i] + INITIAL_STEP if v[i] + INITIAL_STEP <= 1.0 else v[i] - INITIAL_STEP
+        simplex.append(v)
+    return {
+        "maxfev": 50 * budget,
+        "xatol": 1e-4,
+        "fatol": 1e-4,
+        "initial_simplex": np.array(simplex),
+    }
+
+
+def _search(objective: _Evaluator, x0: np.ndarray, method: str, budget: int) -> str:
+    """Minimise ``objective`` over ``[0, 1]^k`` from ``x0``; returns why the search stopped."""
+    from scipy.optimize import minimize
+
+    try:
+        out = minimize(
+            objective,
+            x0,
+            method="Nelder-Mead" if method == "nelder-mead" else "Powell",
+            bounds=[(0.0, 1.0)] * len(x0),
+            options=_optimiser_options(method, x0, budget),
+        )
+    except _BudgetSpent:
+        return f"budget of {budget} evaluations spent"
+    return str(out.message)
+
+
+def fit(
+    setup: Setup,
+    out: Path | str,
     *,
-    budget: int = 60,
-    seeds: int = 4,
-    seed_start: int = DEFAULT_SEED_START,
-    students: int | None = None,
-    months: int | None = None,
-    method: str = "nelder-mead",
-    workers: int | None = None,
-    targets: Sequence[Target] = TARGETS,
+    engine: runner.Engine | None = None,
+    command: Sequence[str] = (),
     progress: Callable[[Evaluation, Evaluation, int], None] | None = None,
 ) -> CalibrationResult:
-    """Fit assumption parameters of ``scenario`` to the calibrated targets.
+    """Search for the best point of a checked setting, running evaluations into ``out``.
+
+    Every evaluation's runs are written to the run folder ``out``; fitting the same setting
+    again into it reads the finished ones back instead of running them, so a killed calibration
+    resumes where it stopped and ends with the same result.
 
     Args:
-        scenario: Scenario whose values are the starting point (its burn-in applies).
-        params: Parameters to fit (default :data:`DEFAULT_PARAMS`); assumptions only.
-        budget: Distinct parameter points to simulate, the start included (at least 2).
-        seeds: Common seeds per evaluation: ``seed_start .. seed_start + seeds - 1``.
-        seed_start: First seed.
-        students: Population (default: the scenario's).
-        months: Output months per run (default: the last month of any target window).
-        method: ``nelder-mead`` or ``powell``.
-        workers: Worker processes for the seeds (default: the core count; 1 in process).
-        targets: Targets (the calibrated ones are fitted).
+        setup: The setting (:func:`check_settings`).
+        out: The run folder.
+        engine: Where the runs go (process pool or Dask); default: the core count of worker
+            processes.
+        command: The command line, recorded in the run folder's manifest.
         progress: Called after every evaluation with (evaluation, best so far, budget).
 
     Returns:
         The result; ``best`` is never worse than ``start``.
 
     Raises:
-        CalibrationError: For parameters that may not be fitted or bad settings.
+        runner.RunError: When the runs cannot be done (:class:`sim.runner.Interrupted` by
+            Ctrl-C, :class:`sim.runner.TasksFailed`, a run folder holding other definitions).
     """
-    from scipy.optimize import minimize
-
-    fit = check_fit_params(params or DEFAULT_PARAMS)
-    if method not in METHODS:
-        raise CalibrationError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if budget < 2:
-        raise CalibrationError("--budget must be at least 2 (the start and one more point)")
-    if seeds < 1:
-        raise CalibrationError("--seeds must be at least 1")
-    cal = calibrated_targets(targets)
-    if not cal:
-        raise CalibrationError("there are no calibrated targets to fit")
-    need = max(t.window[1] for t in cal)
-    months = months or need
-    if months < need:
-        raise CalibrationError(
-            f"--months {months} is too short: the targets' windows reach month {need}"
-        )
-    students = students or scenario.run.students
-    try:
-        scenario = scenario.with_run(months=months, students=students)
-    except ScenarioError as exc:
-        raise CalibrationError(exc.format()) from None
-    seed_list = tuple(range(seed_start, seed_start + seeds))
-    metrics = tuple(dict.fromkeys(t.metric for t in cal if t.metric))
-    scales = [Scale(p) for p in fit]
-
-    history: list[Evaluation] = []
-    cache: dict[tuple[Value, ...], float] = {}
-    best: list[Evaluation] = []
-
-    def values_at(x: np.ndarray) -> dict[str, Value]:
-        return {s.param.name: s.from_unit(u) for s, u in zip(scales, x, strict=True)}
-
-    with SeedPool(min(workers or os.cpu_count() or 1, seeds)) as pool:
-
-        def evaluate(values: dict[str, Value]) -> Evaluation:
-            try:
-                candidate = scenario.with_params(values)
-            except ScenarioError as exc:  # a cross-parameter rule broken: infeasible
-                return _infeasible(len(history) + 1, values, cal, exc)
-            table = pool.run(
-                candidate, seed_list, months=months, students=students, metrics=metrics
-            )
-            checks = check(table, cal)
-            return Evaluation(len(history) + 1, values, distance(checks), checks)
-
-        def objective(x: np.ndarray) -> float:
-            values = values_at(x)
-            key = tuple(values.values())
-            if key in cache:
-                return cache[key]
-            if len(history) >= budget:
-                raise _BudgetSpent
-            ev = evaluate(values)
-            history.append(ev)
-            if not best or ev.objective < best[0].objective:
-                best[:] = [ev]
-            cache[key] = ev.objective if math.isfinite(ev.objective) else _INFEASIBLE
-            if progress is not None:
-                progress(ev, best[0], budget)
-            return cache[key]
-
-        x0 = np.array([s.to_unit(scenario.value(s.param.name)) for s in scales])
-        options: dict[str, object] = {"maxfev": 50 * budget, "xtol": 1e-4, "ftol": 1e-4}
-        if method == "nelder-mead":
-            simplex = [x0.copy()]
-            for i in range(len(x0)):
-                v = x0.copy()
-                v[i] = v[i] + INITIAL_STEP if v[i] + INITIAL_STEP <= 1.0 else v[i] - INITIAL_STEP
-                simplex.append(v)
-            options = {
-                "maxfev": 50 * budget,
-                "xatol": 1e-4,
-                "fatol": 1e-4,
-                "initial_simplex": np.array(simplex),
-            }
-        message = ""
-        try:
-            out = minimize(
-                objective,
-                x0,
-                method="Nelder-Mead" if method == "nelder-mead" else "Powell",
-                bounds=[(0.0, 1.0)] * len(x0),
-                options=options,
-            )
-            message = str(out.message)
-        except _BudgetSpent:
-            message = f"budget of {budget} evaluations spent"
+    folder = Path(out)
+    with runner.engine_or_default(engine) as running:
+        objective = _Evaluator(setup, running, folder, command, progress)
+        message = _search(objective, setup.start(), setup.method, setup.budget)
+    assert objective.best is not None
+    run = setup.scenario.run
     return CalibrationResult(
-        scenario=scenario,
-        params=fit,
-        start=history[0],
-        best=best[0],
-        history=history,
-        budget=budget,
-        seeds=seed_list,
-        students=students,
-        months=months,
-        method=method,
+        scenario=setup.scenario,
+        params=setup.params,
+        start=objective.history[0],
+        best=objective.best,
+        history=objective.history,
+        budget=setup.budget,
+        seeds=setup.seeds,
+        students=run.students,
+        months=run.months,
+        method=setup.method,
         message=message,
+        out=folder,
     )
+
+
+def calibrate(
+    scenario: Scenario,
+    params: Sequence[str] | None = None,
+    *,
+    out: Path | str | None = None,
+    engine: runner.Engine | None = None,
+    progress: Callable[[Evaluation, Evaluation, int], None] | None = None,
+    **settings: Any,
+) -> CalibrationResult:
+    """Fit assumption parameters of ``scenario`` to the calibrated targets: :func:`fit` (into
+    ``out``, default ``outputs/<scenario>-calibrate-<key>``, with ``engine`` and ``progress``)
+    of :func:`check_settings` (of ``scenario``, ``params`` and the ``settings``: ``budget``,
+    ``seeds``, ``seed_start``, ``students``, ``months``, ``method``, ``targets``).
+
+    Raises:
+        CalibrationError: For parameters that may not be fitted or bad settings.
+        runner.RunError: When the runs cannot be done.
+    """
+    setup = check_settings(scenario, params, **settings)
+    folder = Path(out) if out is not None else Path("outputs") / setup.default_name()
+    return fit(setup, folder, engine=engine, progress=progress)
 
 
 def _infeasible(
@@ -513,35 +575,6 @@ def _infeasible(
 
 
 # ==================================================================== the scenario file
-
-
-def _toml_value(value: Value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    text = repr(float(value))
-    return text if any(c in text for c in ".en") else text + ".0"
-
-
-def _toml_multiline(text: str) -> str:
-    """Text as a TOML multi-line string whose lines end in a line-ending backslash."""
-    lines = textwrap.wrap(text, 96, break_on_hyphens=False)
-    return '"""\\\n' + " \\\n".join(lines) + '"""'
-
-
-def _extends_ref(scenario: Scenario, out_dir: Path) -> str:
-    """How the written file refers to ``scenario``: its name when that resolves to the same
-    file from ``out_dir``, else a path relative to ``out_dir``."""
-    if scenario.source is None:
-        return scenario.name
-    source = Path(scenario.source).resolve()
-    try:
-        if find_scenario(scenario.name, out_dir).resolve() == source:
-            return scenario.name
-    except ScenarioError:
-        pass
-    return os.path.relpath(source, out_dir.resolve())
 
 
 def _fit_lines(checks: Sequence[TargetCheck]) -> list[str]:
@@ -587,7 +620,7 @@ def render_scenario(
         *[f"#   {line}" for line in _fit_lines(r.best.checks)],
         "# Starting values:",
         *[
-            f"#   {p.name} = {_toml_value(r.start.values[p.name])}"
+            f"#   {p.name} = {toml_value(r.start.values[p.name])}"
             + f"   (registry range {p.range_text()})"
             for p in r.params
         ],
@@ -601,11 +634,11 @@ def render_scenario(
     )
     body = [
         f"name = {json.dumps(name)}",
-        "description = " + _toml_multiline(description),
+        "description = " + toml_multiline(description),
         f"extends = {json.dumps(extends)}",
         "",
         "[params]",
-        *[f'"{p.name}" = {_toml_value(r.best.values[p.name])}' for p in r.params],
+        *[f'"{p.name}" = {toml_value(r.best.values[p.name])}' for p in r.params],
     ]
     return "\n".join([*head, "", *body]) + "\n"
 
@@ -624,7 +657,7 @@ def write_scenario(result: CalibrationResult, out: Path, *, command: str = "") -
         raise CalibrationError(f"--out {out} is the scenario being calibrated; choose another file")
     out.parent.mkdir(parents=True, exist_ok=True)
     text = render_scenario(
-        result, name=out.stem, extends=_extends_ref(result.scenario, out.parent), command=command
+        result, name=out.stem, extends=extends_ref(result.scenario, out.parent), command=command
     )
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text)
@@ -648,4 +681,4 @@ def format_fit(checks: Sequence[TargetCheck]) -> str:
 
 def describe_values(values: Mapping[str, Value]) -> str:
     """``name=value`` pairs on one line, short names."""
-    return ", ".join(f"{k.split('.', 1)[1]}={_toml_value(v)}" for k, v in values.items())
+    return ", ".join(f"{k.split('.', 1)[1]}={toml_value(v)}" for k, v in values.items())

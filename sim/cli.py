@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sim.scenario import (
 )
 
 if TYPE_CHECKING:
+    from sim import runner
     from sim.runner import RunPlan
 
 app = typer.Typer(
@@ -153,7 +155,7 @@ def docs_command(
 
 
 class CompareFormat(StrEnum):
-    """Output formats of ``hiresim compare``."""
+    """Output formats of ``hiresim compare``, ``sensitivity`` and ``robustness``."""
 
     table = "table"
     markdown = "markdown"
@@ -659,6 +661,60 @@ def _command(verb: str, positional: list[str], options: dict[str, object]) -> tu
     return tuple(argv)
 
 
+def _run_options(*values: object) -> dict[str, object]:
+    """The recorded run-setting options `run`, `sweep` and `robustness` share, in
+    :func:`_command`'s form."""
+    flags = ("--seeds", "--seed-list", "--months", "--students", "--out", "--name")
+    return dict(zip(flags, values, strict=True))
+
+
+def _engine_options(
+    workers: int | None, executor: Executor, scheduler: str | None
+) -> dict[str, object]:
+    """The recorded options of where tasks run, shared by every command that runs the model."""
+    return {
+        "--workers": workers,
+        "--executor": executor.value if executor != Executor.process else None,
+        "--scheduler": scheduler,
+    }
+
+
+@contextmanager
+def engine_errors(command: tuple[str, ...]) -> Iterator[None]:
+    """Print why runs of the engine stopped, and how to resume; exit 130 (Ctrl-C), 1 (a task
+    failed) or 2 (nothing could run: an unreachable scheduler, a folder in use or holding other
+    definitions)."""
+    import shlex
+
+    from sim import runner, store
+
+    resume = f"To resume, run the same command again:\n  {shlex.join(command)}"
+    try:
+        yield
+    except runner.Interrupted as err:
+        typer.echo(f"\n{str(err).capitalize()}. {resume}", err=True)
+        raise typer.Exit(130) from None
+    except runner.TasksFailed as err:
+        typer.echo(f"{err}\nRe-run the same command to retry the failed ones.", err=True)
+        raise typer.Exit(1) from None
+    except (runner.RunError, store.RunLockedError) as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # between plans, or a second Ctrl-C while stopping
+        typer.echo(f"\nInterrupted. {resume}", err=True)
+        raise typer.Exit(130) from None
+
+
+def _engine(
+    executor: Executor, workers: int | None, scheduler: str | None, quiet: bool
+) -> runner.Engine:
+    """The engine of the command's ``--executor``, ``--workers`` and ``--scheduler``."""
+    from sim import runner
+
+    progress = runner.Progress(mode="quiet" if quiet else "auto")
+    return runner.Engine(executor.value, workers=workers, scheduler=scheduler, progress=progress)
+
+
 def _execute(
     plan: RunPlan,
     executor: Executor,
@@ -670,16 +726,10 @@ def _execute(
 
     progress = runner.Progress(mode="quiet" if quiet else "auto")
     resume = f"To resume, run the same command again:\n  {plan.command_line}"
-    try:
+    with engine_errors(plan.command):
         report = runner.execute(
             plan, executor=executor.value, workers=workers, scheduler=scheduler, progress=progress
         )
-    except (runner.RunError, store.RunLockedError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:  # a second Ctrl-C while stopping
-        typer.echo(f"\nInterrupted. {resume}", err=True)
-        raise typer.Exit(130) from None
     if report.interrupted:
         typer.echo(
             f"\nInterrupted: {report.done} of {report.total} tasks done, {report.pending} "
@@ -732,15 +782,8 @@ def run_command(
         "run",
         scenarios,
         {
-            "--seeds": seeds,
-            "--seed-list": seed_list,
-            "--months": months,
-            "--students": students,
-            "--out": out,
-            "--name": name,
-            "--workers": workers,
-            "--executor": executor.value if executor != Executor.process else None,
-            "--scheduler": scheduler,
+            **_run_options(seeds, seed_list, months, students, out, name),
+            **_engine_options(workers, executor, scheduler),
             "--agents": agents,
             "--quiet": quiet,
         },
@@ -831,15 +874,8 @@ def sweep_command(
             "--design": design.value if design != SweepDesign.grid else None,
             "--samples": samples,
             "--design-seed": design_seed or None,
-            "--seeds": seeds,
-            "--seed-list": seed_list,
-            "--months": months,
-            "--students": students,
-            "--out": out,
-            "--name": name,
-            "--workers": workers,
-            "--executor": executor.value if executor != Executor.process else None,
-            "--scheduler": scheduler,
+            **_run_options(seeds, seed_list, months, students, out, name),
+            **_engine_options(workers, executor, scheduler),
             "--agents": agents,
             "--quiet": quiet,
         },
@@ -861,6 +897,26 @@ def sweep_command(
             err=True,
         )
     _execute(plan, executor, workers, scheduler, quiet)
+
+
+RunFolderOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Run folder of every run (resumable: the same command again skips finished runs). "
+        "Default: outputs/<scenario>-<command>-<hash of the setting>.",
+    ),
+]
+
+
+def _run_folder_problems(
+    out: Path | None, folder: Path, files: tuple[str, ...], use: str
+) -> list[str]:
+    """Problems with a run-folder ``--out``: given a file name (``--out`` named the output file
+    before calibration and sensitivity wrote run folders), or unwritable."""
+    if out is not None and out.suffix.lower() in files:
+        return [f"--out {out}: --out is the run folder; write the {use}"]
+    return out_problems(folder)
 
 
 @app.command("calibrate")
@@ -890,52 +946,71 @@ def calibrate_command(
     method: Annotated[
         str, typer.Option("--method", help="Optimiser: nelder-mead or powell.")
     ] = "nelder-mead",
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Worker processes; default: the cores.")
-    ] = None,
-    out: Annotated[
+    write: Annotated[
         Path | None,
-        typer.Option("--out", help="Scenario file to write; default scenarios/<name>_calibrated."),
+        typer.Option(
+            "--write", help="Scenario file to write; default scenarios/<name>_calibrated.toml."
+        ),
     ] = None,
+    out: RunFolderOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.process,
+    scheduler: SchedulerOpt = None,
 ) -> None:
-    """Fit assumption parameters to the calibration targets (simulated method of moments)."""
-    import shlex
-    import sys
+    """Fit assumption parameters to the calibration targets (simulated method of moments).
 
+    Every evaluation's runs are written to a run folder: running the same command again
+    resumes a killed calibration (finished evaluations are read, not run) with the same result.
+    """
     from sim.calibrate import (
         DEFAULT_PARAMS,
         CalibrationError,
         Evaluation,
-        calibrate,
+        check_settings,
         describe_values,
+        fit,
         write_scenario,
     )
     from sim.targets import format_checks
 
     base = load_or_exit(scenario)
     names = params.split(",") if params is not None else list(DEFAULT_PARAMS)
-    target = out or Path("scenarios") / f"{base.name}_calibrated.toml"
+    target = write or Path("scenarios") / f"{base.name}_calibrated.toml"
+    command = _command(
+        "calibrate",
+        [],
+        {
+            "--scenario": scenario,
+            "--params": params,
+            "--budget": budget,
+            "--seeds": seeds,
+            "--students": students,
+            "--months": months,
+            "--method": method,
+            "--write": write,
+            "--out": out,
+            **_engine_options(workers, executor, scheduler),
+        },
+    )
 
     def progress(ev: Evaluation, best: Evaluation, total: int) -> None:
+        found = "  (from the run folder)" if ev.reused and not ev.ran else ""
         typer.echo(
             f"evaluation {ev.number:3d}/{total}  objective {ev.objective:10.4f}  "
-            f"best {best.objective:10.4f}  {describe_values(ev.values)}"
+            f"best {best.objective:10.4f}  {describe_values(ev.values)}{found}"
         )
 
     try:
-        result = calibrate(
-            base,
-            names,
-            budget=budget,
-            seeds=seeds,
-            students=students,
-            months=months,
-            method=method,
-            workers=workers,
-            progress=progress,
+        setup = check_settings(
+            base, names, budget=budget, seeds=seeds, students=students, months=months, method=method
         )
-        command = shlex.join(["hiresim", *sys.argv[1:]])
-        path = write_scenario(result, target, command=command)
+        folder = out or Path("outputs") / setup.default_name()
+        problems = _run_folder_problems(out, folder, (".toml",), "scenario file with --write")
+        if problems:
+            _exit_problems(problems)
+        with engine_errors(command), _engine(executor, workers, scheduler, quiet=True) as engine:
+            result = fit(setup, folder, engine=engine, command=command, progress=progress)
+        path = write_scenario(result, target, command=shlex.join(command))
     except CalibrationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -950,16 +1025,7 @@ def calibrate_command(
         f"{result.months} months."
     )
     typer.echo(format_checks(result.best.checks, "table", note), nl=False)
-    typer.echo(f"wrote {path}")
-
-
-class SensitivityFormat(StrEnum):
-    """Output formats of ``hiresim sensitivity``."""
-
-    table = "table"
-    markdown = "markdown"
-    json = "json"
-    csv = "csv"
+    typer.echo(f"runs in {folder}/ ({result.ran} run now); wrote {path}")
 
 
 @app.command("sensitivity")
@@ -989,23 +1055,36 @@ def sensitivity_command(
     months: Annotated[
         int | None, typer.Option("--months", help="Output months; default: the scenario's.")
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Worker processes; default: the cores.")
-    ] = None,
     fmt: Annotated[
-        SensitivityFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = SensitivityFormat.table,
-    out: Annotated[
+        CompareFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CompareFormat.table,
+    plot: Annotated[
         Path | None,
         typer.Option(
-            "--out",
+            "--plot",
             help="Bar chart (.png); a CSV goes beside it. Default: "
-            "outputs/sensitivity/<scenario>-<metric>[-vs-<baseline>].png.",
+            "<run folder>/plots/sensitivity-<metric>.png.",
         ),
     ] = None,
+    out: RunFolderOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.process,
+    scheduler: SchedulerOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Global sensitivity (Morris mu*, sigma) of a metric or a policy effect to assumptions."""
-    from sim.sensitivity import METHODS, SensitivityError, format_result, morris, plot_result
+    """Global sensitivity (Morris mu*, sigma) of a metric or a policy effect to assumptions.
+
+    The runs are written to a run folder: running the same command again resumes a killed
+    screen (finished runs are skipped) with the same result.
+    """
+    from sim.sensitivity import (
+        METHODS,
+        SensitivityError,
+        format_result,
+        plot_result,
+        run_screen,
+        screen,
+    )
 
     if method not in METHODS:
         typer.echo(
@@ -1016,15 +1095,26 @@ def sensitivity_command(
     study = load_or_exit(scenario)
     baseline = load_or_exit(effect_vs) if effect_vs is not None else None
     names = params.split(",") if params is not None else None
-    last = [0]
-
-    def progress(done: int, total: int) -> None:
-        if done == total or done - last[0] >= max(1, total // 10):
-            last[0] = done
-            typer.echo(f"runs {done}/{total}", err=True)
-
+    command = _command(
+        "sensitivity",
+        [scenario],
+        {
+            "--metric": metric,
+            "--params": params,
+            "--samples": samples,
+            "--effect-vs": effect_vs,
+            "--seeds": seeds,
+            "--students": students,
+            "--months": months,
+            "--format": fmt.value if fmt != CompareFormat.table else None,
+            "--plot": plot,
+            "--out": out,
+            **_engine_options(workers, executor, scheduler),
+            "--quiet": quiet,
+        },
+    )
     try:
-        result = morris(
+        design = screen(
             study,
             metric,
             names,
@@ -1033,23 +1123,21 @@ def sensitivity_command(
             seeds=seeds,
             students=students,
             months=months,
-            workers=workers,
-            progress=progress,
         )
+        folder = out or Path("outputs") / design.default_name()
+        problems = _run_folder_problems(out, folder, (".png", ".svg", ".pdf"), "chart with --plot")
+        if problems:
+            _exit_problems(problems)
+        with engine_errors(command), _engine(executor, workers, scheduler, quiet) as engine:
+            result = run_screen(design, folder, engine=engine, command=command)
     except SensitivityError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(format_result(result, fmt.value), nl=False)
-    suffix = f"-vs-{baseline.name}" if baseline is not None else ""
-    chart = out or Path("outputs") / "sensitivity" / f"{study.name}-{metric}{suffix}.png"
+    chart = plot or folder / "plots" / f"sensitivity-{metric}.png"
     path = plot_result(result, chart)
-    typer.echo(f"wrote {path} and {path.with_suffix('.csv').name}", err=True)
-
-
-def _run_options(*values: object) -> dict[str, object]:
-    """The recorded options every running command shares, in :func:`_command`'s form."""
-    flags = ("--seeds", "--seed-list", "--months", "--students", "--out", "--name", "--workers")
-    return dict(zip(flags, values, strict=True))
+    if not quiet:
+        typer.echo(f"runs in {folder}/; wrote {path} and {path.with_suffix('.csv').name}", err=True)
 
 
 class RobustnessDesign(StrEnum):
@@ -1171,9 +1259,8 @@ def robustness_command(
             "--design": design.value if design != RobustnessDesign.lhs else None,
             "--design-seed": design_seed or None,
             "--where": where if where != "effect < 0" else None,
-            **_run_options(seeds, seed_list, months, students, out, name, workers),
-            "--executor": executor.value if executor != Executor.process else None,
-            "--scheduler": scheduler,
+            **_run_options(seeds, seed_list, months, students, out, name),
+            **_engine_options(workers, executor, scheduler),
             "--format": fmt.value if fmt != CompareFormat.table else None,
             "--quiet": quiet,
         },

@@ -60,6 +60,14 @@ class ExecutorUnavailable(RunError):
     """The requested executor cannot be used (missing package, unreachable scheduler)."""
 
 
+class Interrupted(RunError):
+    """Ctrl-C stopped a plan; its finished tasks are kept in the run folder."""
+
+
+class TasksFailed(RunError):
+    """Tasks of a plan raised; the others are kept in the run folder."""
+
+
 class DefinitionConflict(RunError):
     """The run folder holds results of a different definition of a scenario of the plan."""
 
@@ -176,6 +184,24 @@ class RunReport:
     def pending(self) -> int:
         """Tasks neither done nor failed."""
         return self.total - self.done - len(self.failed)
+
+    def raise_if_incomplete(self) -> None:
+        """For callers that need every task's results: raise unless every task is done.
+
+        Raises:
+            Interrupted: The run was stopped by Ctrl-C.
+            TasksFailed: A task raised (the message lists up to five, with their errors).
+        """
+        if self.interrupted:
+            raise Interrupted(
+                f"interrupted: {self.done} of {self.total} tasks done; finished results are kept "
+                f"in {self.out}"
+            )
+        if self.failed:
+            lines = [f"{len(self.failed)} of {self.total} tasks failed:"]
+            lines += [f"  {f.task}: {f.error}" for f in self.failed[:5]]
+            lines.append(f"Errors and tracebacks are in {self.out / store.MANIFEST}.")
+            raise TasksFailed("\n".join(lines))
 
     @property
     def exit_code(self) -> int:
@@ -650,9 +676,15 @@ class _Manifest:
     """The manifest of a run folder, kept in memory and rewritten after every change."""
 
     def __init__(
-        self, plan: RunPlan, executor: dict[str, Any], done: set[Task], started: str
+        self,
+        plan: RunPlan,
+        executor: dict[str, Any],
+        done: set[Task],
+        started: str,
+        earlier: Sequence[Task] = (),
     ) -> None:
         self.plan = plan
+        self.counted = tuple(dict.fromkeys([*earlier, *plan.tasks]))
         previous = store.read_manifest(plan.out)
         by_name = {s.name: s for s in plan.scenarios}
         old_tasks = {(t["scenario"], t["seed"]): t for t in previous.get("tasks", [])}
@@ -676,7 +708,8 @@ class _Manifest:
         scenarios = [_scenario_entry(s, plan.varied.get(s.name)) for s in plan.scenarios]
         scenarios += [s for s in previous.get("scenarios", []) if s.get("name") not in by_name]
         history = list(previous.get("history", []))
-        if previous.get("command"):
+        if previous.get("command") and previous.get("started") != started:
+            # An earlier command; a plan of the same session (an Engine) extends its own entry.
             history.append({k: previous.get(k) for k in _HISTORY_KEYS})
         first = plan.scenarios[0].run
         self.data: dict[str, Any] = {
@@ -709,6 +742,10 @@ class _Manifest:
         self._summarise()
         self.flush()
 
+    def is_done(self, task: Task) -> bool:
+        """Whether the manifest records ``task`` as done."""
+        return bool(self._index[(task.scenario, task.seed)]["status"] == "done")
+
     def finish(self, status: str, wall_seconds: float) -> None:
         self.data |= {"status": status, "ended": _now(), "wall_seconds": round(wall_seconds, 3)}
         self.flush()
@@ -717,7 +754,7 @@ class _Manifest:
         store.write_manifest(self.plan.out, self.data)
 
     def _summarise(self) -> None:
-        current = [self._index[(t.scenario, t.seed)] for t in self.plan.tasks]
+        current = [self._index[(t.scenario, t.seed)] for t in self.counted]
         counts = {s: sum(t["status"] == s for t in current) for s in ("done", "failed", "pending")}
         self.data["summary"] = {"total": len(current), **counts}
 
@@ -785,103 +822,191 @@ def execute(
         ExecutorUnavailable: Dask is missing or the scheduler unreachable.
         store.RunLockedError: Another run is writing to the folder.
     """
-    progress = progress or Progress()
-    workers = workers or default_workers()
-    if workers < 1:
-        raise RunError("--workers must be at least 1")
-    if executor not in EXECUTORS:
-        raise RunError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
-    t0, started = time.monotonic(), _now()
-    try:
-        plan.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunError(f"cannot create the run folder {plan.out}: {exc.strerror or exc}") from None
-    with store.RunLock(plan.out):
-        store.clean_temp_files(plan.out)
-        on_disk = disk_hashes(plan)
-        problems = find_conflicts(plan, on_disk)
-        if problems:
-            raise DefinitionConflict(plan.out, problems)
-        tasks = plan.tasks
-        done = completed_tasks(plan, on_disk)
-        todo = [t for t in tasks if t not in done]
-        executor_info = {"kind": executor, "workers": workers, "scheduler": scheduler}
-        manifest = _Manifest(plan, executor_info, done, started)
-        manifest.flush()
-        if done:
-            rest = f"; running the other {len(todo)}" if todo else "; nothing to do"
-            progress.message(f"{len(done)} of {len(tasks)} tasks already done{rest}")
-        failures: list[TaskFailure] = []
-        interrupted = False
-        if todo:
-            interrupted = _run_tasks(
-                plan, todo, executor, workers, scheduler, manifest, progress, failures
-            )
-        wall = time.monotonic() - t0
-        status = "interrupted" if interrupted else "failed" if failures else "done"
-        manifest.finish(status, wall)
-    summary = manifest.data["summary"]
-    return RunReport(
-        out=plan.out,
-        total=len(tasks),
-        skipped=len(done),
-        done=summary["done"],
-        failed=tuple(failures),
-        interrupted=interrupted,
-        wall_seconds=wall,
-    )
+    with Engine(executor, workers=workers, scheduler=scheduler, progress=progress) as engine:
+        return engine.execute(plan)
 
 
-def _run_tasks(
-    plan: RunPlan,
-    todo: Sequence[Task],
-    executor: str,
-    workers: int,
-    scheduler: str | None,
-    manifest: _Manifest,
-    progress: Progress,
-    failures: list[TaskFailure],
-) -> bool:
-    """Run ``todo``, writing results as they come; returns True when interrupted."""
-    by_name = {s.name: s for s in plan.scenarios}
-    scenario_json = {s.name: json.dumps(s.to_dict()) for s in plan.scenarios}
-    payloads = [
-        _Payload(t, scenario_json[t.scenario], plan.agents, plan.varied.get(t.scenario, {}))
-        for t in todo
-    ]
-    backend: _Backend | None = None
-    progress.start(total=len(plan.tasks), skipped=len(plan.tasks) - len(todo))
-    try:
-        backend = _backend(executor, min(workers, len(todo)), scheduler)
-        progress.message(f"running {len(todo)} tasks {backend.describe}")
-        for task, outcome in backend.results(payloads):
-            scenario = by_name[task.scenario]
-            timing = {k: outcome.get(k) for k in ("worker", "started", "ended", "wall_seconds")}
-            error = outcome.get("error")
-            if error is None:
-                try:
-                    written = _write_outcome(plan, scenario, task, outcome["tables"])
-                except Exception as exc:  # e.g. disk full: the task failed, the run goes on
-                    error, outcome = f"writing results: {type(exc).__name__}: {exc}", {}
-            if error is None:
-                manifest.update(
-                    task, status="done", error=None, traceback=None, tables=written, **timing
-                )
-            else:
-                failures.append(TaskFailure(task, error))
-                manifest.update(
-                    task, status="failed", error=error, traceback=outcome.get("traceback"), **timing
-                )
-            progress.task_done(task, outcome.get("wall_seconds"), error)
-    except KeyboardInterrupt:
-        if backend is not None:
-            backend.close(cancel=True)
+class Engine:
+    """Executes plans one after another on the same workers.
+
+    :func:`execute` runs one plan; an engine serves a caller whose next plan depends on the
+    last one's results (calibration runs one plan per parameter point it tries), so workers are
+    started once. Plans executed into the same folder by one engine form one session of its
+    manifest: one entry in its history, a summary over all of the session's tasks.
+
+    Use as a context manager; the workers stop on exit.
+
+    Args:
+        executor: ``process`` or ``dask``.
+        workers: Worker processes (default: the core count); 1 with ``process`` runs the tasks
+            in this process. Workers start with the first plan that has tasks to run, at most
+            as many as it has tasks.
+        scheduler: Address of an existing Dask scheduler (``tcp://host:8786``).
+        progress: Progress display (default: ``Progress()`` on stderr).
+
+    Raises:
+        RunError: For an unknown executor or fewer than one worker.
+    """
+
+    def __init__(
+        self,
+        executor: str = "process",
+        *,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.workers = workers or default_workers()
+        if self.workers < 1:
+            raise RunError("--workers must be at least 1")
+        if executor not in EXECUTORS:
+            raise RunError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
+        self.executor = executor
+        self.scheduler = scheduler
+        self.progress = progress or Progress()
+        self._backend: _Backend | None = None
+        self._sessions: dict[Path, tuple[str, list[Task]]] = {}
+        self._manifests: dict[Path, _Manifest] = {}
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(cancel=kind is not None)
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            # Stopped between plans: each folder's session ends interrupted, not done.
+            for out, manifest in self._manifests.items():
+                if manifest.data["status"] == "done":
+                    manifest.data["status"] = "interrupted"
+                    with contextlib.suppress(store.RunLockedError), store.RunLock(out):
+                        manifest.flush()
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers (``cancel``: without waiting for running tasks)."""
+        if self._backend is not None:
+            self._backend.close(cancel=cancel)
+            self._backend = None
+
+    def execute(self, plan: RunPlan) -> RunReport:
+        """Run the plan's tasks that are not done yet and write their results.
+
+        As :func:`execute`; after an interrupted plan the workers are stopped (the next plan
+        starts new ones).
+        """
+        t0, now = time.monotonic(), _now()
+        try:
+            plan.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunError(
+                f"cannot create the run folder {plan.out}: {exc.strerror or exc}"
+            ) from None
+        started, earlier = self._sessions.get(plan.out.resolve(), (now, []))
+        with store.RunLock(plan.out):
+            store.clean_temp_files(plan.out)
+            on_disk = disk_hashes(plan)
+            problems = find_conflicts(plan, on_disk)
+            if problems:
+                raise DefinitionConflict(plan.out, problems)
+            tasks = plan.tasks
+            done = completed_tasks(plan, on_disk)
+            todo = [t for t in tasks if t not in done]
+            executor_info = {
+                "kind": self.executor,
+                "workers": self.workers,
+                "scheduler": self.scheduler,
+            }
+            manifest = _Manifest(plan, executor_info, done, started, earlier)
+            manifest.flush()
+            self._sessions[plan.out.resolve()] = (started, list(manifest.counted))
+            self._manifests[plan.out.resolve()] = manifest
+            if done:
+                rest = f"; running the other {len(todo)}" if todo else "; nothing to do"
+                self.progress.message(f"{len(done)} of {len(tasks)} tasks already done{rest}")
+            failures: list[TaskFailure] = []
+            interrupted = False
+            if todo:
+                interrupted = self._run_tasks(plan, todo, manifest, failures)
+            wall = time.monotonic() - t0
+            status = "interrupted" if interrupted else "failed" if failures else "done"
+            manifest.finish(status, wall)
+        return RunReport(
+            out=plan.out,
+            total=len(tasks),
+            skipped=len(done),
+            done=sum(t in done or manifest.is_done(t) for t in tasks),
+            failed=tuple(failures),
+            interrupted=interrupted,
+            wall_seconds=wall,
+        )
+
+    def _run_tasks(
+        self,
+        plan: RunPlan,
+        todo: Sequence[Task],
+        manifest: _Manifest,
+        failures: list[TaskFailure],
+    ) -> bool:
+        """Run ``todo``, writing results as they come; returns True when interrupted."""
+        progress = self.progress
+        by_name = {s.name: s for s in plan.scenarios}
+        scenario_json = {s.name: json.dumps(s.to_dict()) for s in plan.scenarios}
+        payloads = [
+            _Payload(t, scenario_json[t.scenario], plan.agents, plan.varied.get(t.scenario, {}))
+            for t in todo
+        ]
+        progress.start(total=len(plan.tasks), skipped=len(plan.tasks) - len(todo))
+        try:
+            if self._backend is None:  # no more workers than the plan has tasks
+                workers = min(self.workers, len(plan.tasks))
+                self._backend = _backend(self.executor, workers, self.scheduler)
+            progress.message(f"running {len(todo)} tasks {self._backend.describe}")
+            for task, outcome in self._backend.results(payloads):
+                self._record(plan, by_name[task.scenario], task, outcome, manifest, failures)
+        except KeyboardInterrupt:
+            self.close(cancel=True)
+            progress.close()
+            return True
         progress.close()
-        return True
-    if backend is not None:
-        backend.close(cancel=False)
-    progress.close()
-    return False
+        return False
+
+    def _record(
+        self,
+        plan: RunPlan,
+        scenario: Scenario,
+        task: Task,
+        outcome: dict[str, Any],
+        manifest: _Manifest,
+        failures: list[TaskFailure],
+    ) -> None:
+        """Write a finished task's tables and record it in the manifest."""
+        timing = {k: outcome.get(k) for k in ("worker", "started", "ended", "wall_seconds")}
+        error = outcome.get("error")
+        if error is None:
+            try:
+                written = _write_outcome(plan, scenario, task, outcome["tables"])
+            except Exception as exc:  # e.g. disk full: the task failed, the run goes on
+                error, outcome = f"writing results: {type(exc).__name__}: {exc}", {}
+        if error is None:
+            manifest.update(
+                task, status="done", error=None, traceback=None, tables=written, **timing
+            )
+        else:
+            failures.append(TaskFailure(task, error))
+            manifest.update(
+                task, status="failed", error=error, traceback=outcome.get("traceback"), **timing
+            )
+        self.progress.task_done(task, outcome.get("wall_seconds"), error)
+
+
+@contextlib.contextmanager
+def engine_or_default(engine: Engine | None) -> Iterator[Engine]:
+    """``engine`` as given (its owner stops it), or a quiet :class:`Engine` on the core count of
+    worker processes, stopped on exit."""
+    if engine is not None:
+        yield engine
+        return
+    with Engine(progress=Progress(mode="quiet")) as default:
+        yield default
 
 
 def _write_outcome(

@@ -247,7 +247,7 @@ class Scenario:
         try:
             return self._values[name]
         except KeyError:
-            hint = _param_hint(name)
+            hint = param_hint(name)
             raise KeyError(f"unknown parameter {name!r}" + (f"; {hint}" if hint else "")) from None
 
     def values(self) -> dict[str, Value]:
@@ -785,7 +785,7 @@ def _parse_params(table: object, layer: _Layer, problems: list[Problem]) -> None
                     key,
                     value,
                     "unknown parameter (see `hiresim params`)",
-                    _param_hint(name),
+                    param_hint(name),
                 )
             )
         elif name in layer.params or name in layer.bad_params:
@@ -855,7 +855,7 @@ def _parse_policy(
     elif not isinstance(name, str):
         bad("param", name, "expected a parameter's dotted name")
     elif (param := REGISTRY.get(name)) is None:
-        bad("param", name, "unknown parameter (see `hiresim params`)", _param_hint(name))
+        bad("param", name, "unknown parameter (see `hiresim params`)", param_hint(name))
 
     def month(sub: str) -> int | None:
         number = _as_int(entry[sub])
@@ -1080,7 +1080,7 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
     return f"did you mean {match[0]!r}?" if match else None
 
 
-def _param_hint(name: str) -> str | None:
+def param_hint(name: str) -> str | None:
     """A near-miss parameter name, matched whole or by the part after the group."""
     hint = _did_you_mean(name, REGISTRY)
     if hint is not None:

@@ -16,39 +16,54 @@ flags interactions or non-linearity (Morris 1991; Campolongo, Cariboni and Salte
 The output ``y`` at a point is either a metric (its mean over a month window, by default the last
 12 months, averaged over common seeds), or a policy effect: the scenario minus the baseline, both
 with the point's parameter values, paired by seed and averaged. Every point uses the same seeds.
+
+The runs (each design point's scenario, named ``<scenario>__m-<hash of the values>``, on every
+seed) are one :class:`sim.runner.RunPlan`, executed like ``hiresim run`` (process pool or Dask)
+into a run folder, from which the outputs are read: a screen killed midway resumes.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
-from sim.calibrate import CalibrationError, Scale, SeedPool, check_fit_params
+from sim import store
+from sim.calibrate import CalibrationError, Scale, check_fit_params
 from sim.metrics import METRICS_BY_NAME
 from sim.params import Param, Value
 from sim.scenario import Scenario, ScenarioError
+from sim.sweep import values_digest
 from sim.targets import seed_window_means
+
+if TYPE_CHECKING:
+    from sim.runner import Engine, RunPlan
 
 __all__ = [
     "DEFAULT_PARAMS",
     "FORMATS",
     "METHODS",
     "MorrisResult",
+    "Screen",
     "SensitivityError",
     "elementary_effects",
     "format_result",
     "morris",
     "morris_trajectories",
     "plot_result",
+    "point_outputs",
+    "run_screen",
+    "screen",
+    "screen_result",
 ]
 
 DEFAULT_PARAMS: tuple[str, ...] = (
@@ -238,7 +253,86 @@ def _output_name(metric: str, scenario: str, baseline: str | None) -> str:
     return f"effect on {metric} of {scenario} vs {baseline}"
 
 
-def morris(
+@dataclass(frozen=True)
+class Screen:
+    """A Morris screen ready to run: the design and the scenario runs at its points.
+
+    Attributes:
+        metric: The metric.
+        scenario: The scenario studied (run settings applied).
+        baseline: The baseline of a policy effect (same run settings), else None.
+        params: Parameters varied, in design order.
+        points: Parameter values at every design point (``r * (k + 1)``, trajectory-major).
+        order: The parameter moved at each step ``(r, k)``.
+        step: The signed step of each parameter ``(r, k)``.
+        seeds: Common seeds.
+        window: Months averaged.
+        roles: At each point, the scenario's and (for an effect) the baseline's derived scenario.
+    """
+
+    metric: str
+    scenario: Scenario
+    baseline: Scenario | None
+    params: tuple[Param, ...]
+    points: tuple[dict[str, Value], ...]
+    order: np.ndarray
+    step: np.ndarray
+    seeds: tuple[int, ...]
+    window: tuple[int, int]
+    roles: tuple[tuple[Scenario, ...], ...]
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """Every derived scenario to run, once each (a point repeated in the design, or a
+        baseline that is the scenario itself, runs once)."""
+        return tuple({s.name: s for roles in self.roles for s in roles}.values())
+
+    @property
+    def key(self) -> str:
+        """A short hash of the screen's runs and output."""
+        text = "\n".join([self.metric, *(f"{s.name} {s.hash}" for s in self.scenarios)])
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def default_name(self) -> str:
+        """Default run-folder name: ``<scenario>-sensitivity-<key>``."""
+        return f"{self.scenario.name}-sensitivity-{self.key}"
+
+    def run_plan(self, out: Path, command: Sequence[str] = (), name: str = "") -> RunPlan:
+        """The plan that runs every derived scenario on the common seeds."""
+        from sim.runner import RunPlan
+
+        varied = {
+            s.name: v for v, roles in zip(self.points, self.roles, strict=True) for s in roles
+        }
+        return RunPlan(
+            out=out,
+            scenarios=self.scenarios,
+            seeds=self.seeds,
+            varied=varied,
+            command=tuple(command),
+            name=name,
+            extra={"sensitivity": self.meta()},
+        )
+
+    def meta(self) -> dict[str, Any]:
+        """The screen as recorded in the run folder's manifest under ``sensitivity``."""
+        return {
+            "method": "morris",
+            "metric": self.metric,
+            "scenario": self.scenario.name,
+            "baseline": self.baseline.name if self.baseline else None,
+            "params": [p.name for p in self.params],
+            "trajectories": int(self.order.shape[0]),
+            "seeds": list(self.seeds),
+            "window": list(self.window),
+            "points": [
+                {"point": i, "scenarios": [s.name for s in roles], "values": dict(v)}
+                for i, (v, roles) in enumerate(zip(self.points, self.roles, strict=True), 1)
+            ],
+        }
+
+
+def screen(
     scenario: Scenario,
     metric: str,
     params: Sequence[str] | None = None,
@@ -251,10 +345,8 @@ def morris(
     months: int | None = None,
     window_months: int = WINDOW_MONTHS,
     design_seed: int = 0,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> MorrisResult:
-    """Morris screening of ``metric`` (or of the policy effect against ``baseline``).
+) -> Screen:
+    """Check the setting and draw the design.
 
     Args:
         scenario: The scenario whose metric (or effect) is studied.
@@ -269,8 +361,6 @@ def morris(
         months: Output months (default: the scenario's).
         window_months: The output is the mean over the last this many months.
         design_seed: Seed of the design's random draws.
-        workers: Worker processes (default: the cores; 1 runs in this process).
-        progress: Called with (runs done, runs) as runs finish.
 
     Raises:
         SensitivityError: For an unknown metric, parameters that may not be varied or a design
@@ -284,67 +374,133 @@ def morris(
         raise SensitivityError(str(exc)) from None
     if seeds < 1:
         raise SensitivityError("--seeds must be at least 1")
+    if baseline is not None and baseline.name == scenario.name and baseline.hash != scenario.hash:
+        raise SensitivityError(f"the scenario and its baseline are both named {scenario.name!r}")
     students = students or scenario.run.students
     months = months or scenario.run.months
     if window_months < 1 or window_months > months:
         raise SensitivityError(f"the window of {window_months} months does not fit in {months}")
-    window = (months - window_months + 1, months)
     scales = tuple(Scale(p) for p in fit)
     k = len(fit)
     points, order, step = morris_trajectories(k, trajectories, np.random.default_rng(design_seed))
-    seed_list = tuple(range(seed_start, seed_start + seeds))
-    roles = [scenario] if baseline is None else [scenario, baseline]
-
     values: list[dict[str, Value]] = []
-    tasks: list[tuple[Scenario, int]] = []
+    roles: list[tuple[Scenario, ...]] = []
     for x in points.reshape(-1, k):
         v = {s.param.name: s.from_unit(u) for s, u in zip(scales, x, strict=True)}
         values.append(v)
-        for role in roles:
-            try:
-                at = role.with_params(v).with_run(months=months, students=students)
-            except ScenarioError as exc:
-                raise SensitivityError(
-                    f"the design point {v} breaks a rule of {role.name}:\n{exc.format()}"
-                ) from None
-            tasks.extend((at, seed) for seed in seed_list)
-
-    with SeedPool(workers) as pool:
-        runs = pool.run_many(
-            tasks, months=months, students=students, metrics=[metric], progress=progress
-        )
-
-    n_points = len(values)
-    per_point = len(roles) * len(seed_list)
-    y: np.ndarray = np.empty(n_points)
-    for n in range(n_points):
-        chunk = runs[n * per_point : (n + 1) * per_point]
-        by_role = []
-        for j in range(len(roles)):
-            cols = chunk[j * len(seed_list) : (j + 1) * len(seed_list)]
-            by_role.append(np.array([_window_mean(c, metric, window) for c in cols]))
-        y[n] = np.nanmean(by_role[0] - by_role[1]) if baseline else np.nanmean(by_role[0])
-    y = y.reshape(trajectories, k + 1)
-    return MorrisResult(
-        output=_output_name(metric, scenario.name, baseline.name if baseline else None),
+        roles.append(tuple(_at(role, v, months, students) for role in (scenario, baseline) if role))
+    return Screen(
         metric=metric,
-        scenario=scenario.name,
-        baseline=baseline.name if baseline else None,
+        scenario=scenario.with_run(months=months, students=students),
+        baseline=baseline.with_run(months=months, students=students) if baseline else None,
         params=fit,
-        scales=scales,
-        effects=elementary_effects(y, order, step),
-        outputs=y,
         points=tuple(values),
-        seeds=seed_list,
-        students=students,
-        months=months,
-        window=window,
+        order=order,
+        step=step,
+        seeds=tuple(range(seed_start, seed_start + seeds)),
+        window=(months - window_months + 1, months),
+        roles=tuple(roles),
     )
 
 
-def _window_mean(cols: dict[str, list[float]], metric: str, window: tuple[int, int]) -> float:
-    table = pa.table({"month": cols["month"], metric: pa.array(cols[metric], pa.float64())})
-    return seed_window_means(table, metric, window).get(0, math.nan)
+def _at(role: Scenario, values: dict[str, Value], months: int, students: int) -> Scenario:
+    """``role`` at a design point, named ``<role>__m-<hash of the values>``."""
+    try:
+        return role.with_params(values, name=f"{role.name}__m-{values_digest(values, 8)}").with_run(
+            months=months, students=students
+        )
+    except ScenarioError as exc:
+        raise SensitivityError(
+            f"the design point {values} breaks a rule of {role.name}:\n{exc.format()}"
+        ) from None
+
+
+def point_outputs(screen: Screen, out: Path) -> np.ndarray:
+    """The output at every design point ``(r, k + 1)``, from the runs in the folder ``out``:
+    the mean over seeds of each seed's window mean (of the paired difference for an effect)."""
+    y = np.empty(len(screen.points))
+    for n, roles in enumerate(screen.roles):
+        by_role = []
+        for role in roles:
+            table = store.read_parts(out, role.name, screen.seeds)
+            means = seed_window_means(table, screen.metric, screen.window)
+            by_role.append(np.array([means.get(seed, math.nan) for seed in screen.seeds]))
+        y[n] = np.nanmean(by_role[0] - by_role[1]) if screen.baseline else np.nanmean(by_role[0])
+    return y.reshape(screen.order.shape[0], len(screen.params) + 1)
+
+
+def screen_result(screen: Screen, y: np.ndarray) -> MorrisResult:
+    """The Morris measures of a screen from its outputs ``y`` (:func:`point_outputs`)."""
+    base = screen.baseline
+    run = screen.scenario.run
+    return MorrisResult(
+        output=_output_name(screen.metric, screen.scenario.name, base.name if base else None),
+        metric=screen.metric,
+        scenario=screen.scenario.name,
+        baseline=base.name if base else None,
+        params=screen.params,
+        scales=tuple(Scale(p) for p in screen.params),
+        effects=elementary_effects(y, screen.order, screen.step),
+        outputs=y,
+        points=screen.points,
+        seeds=screen.seeds,
+        students=run.students,
+        months=run.months,
+        window=screen.window,
+    )
+
+
+def run_screen(
+    design: Screen,
+    out: Path | str,
+    *,
+    engine: Engine | None = None,
+    command: Sequence[str] = (),
+) -> MorrisResult:
+    """Run a screen's scenarios into the run folder ``out`` (a screen killed midway resumes
+    when run again into it) and measure the effects.
+
+    Args:
+        design: The screen (:func:`screen`).
+        out: The run folder.
+        engine: Where the runs go (process pool or Dask); default: the core count of worker
+            processes.
+        command: The command line, recorded in the run folder's manifest.
+
+    Raises:
+        runner.RunError: When the runs cannot be done (:class:`sim.runner.Interrupted` by
+            Ctrl-C, :class:`sim.runner.TasksFailed`, a run folder holding other definitions).
+    """
+    from sim import runner
+
+    folder = Path(out)
+    with runner.engine_or_default(engine) as running:
+        running.execute(design.run_plan(folder, command, folder.name)).raise_if_incomplete()
+    return screen_result(design, point_outputs(design, folder))
+
+
+def morris(
+    scenario: Scenario,
+    metric: str,
+    params: Sequence[str] | None = None,
+    *,
+    out: Path | str | None = None,
+    engine: Engine | None = None,
+    **settings: Any,
+) -> MorrisResult:
+    """Morris screening of ``metric`` (or of a policy effect): :func:`run_screen` (into ``out``,
+    default ``outputs/<scenario>-sensitivity-<key>``, with ``engine``) of :func:`screen` (of
+    ``scenario``, ``metric``, ``params`` and the ``settings``: ``baseline``, ``trajectories``,
+    ``seeds``, ``seed_start``, ``students``, ``months``, ``window_months``, ``design_seed``).
+
+    Raises:
+        SensitivityError: For an unknown metric, parameters that may not be varied or a design
+            point that breaks a scenario rule.
+        runner.RunError: When the runs cannot be done.
+    """
+    design = screen(scenario, metric, params, **settings)
+    folder = Path(out) if out is not None else Path("outputs") / design.default_name()
+    return run_screen(design, folder, engine=engine)
 
 
 # ==================================================================== output

@@ -290,6 +290,27 @@ def read_part_metadata(path: Path | str) -> dict[str, str]:
     return {k.decode(): v.decode(errors="replace") for k, v in raw.items() if k != b"ARROW:schema"}
 
 
+def read_parts(
+    run_dir: Path | str, scenario: str, seeds: Iterable[int], table: str = "metrics"
+) -> pa.Table:
+    """One scenario's files of ``table`` for ``seeds``, as one table with a ``seed`` column.
+
+    Reads only those files (not the whole table), in the order of ``seeds``.
+
+    Raises:
+        DamagedRunError: When a file is missing or cannot be read.
+    """
+    parts = []
+    for seed in seeds:
+        path = part_path(run_dir, table, scenario, seed)
+        try:
+            part = pq.ParquetFile(path).read()
+        except (pa.ArrowException, OSError) as exc:
+            raise DamagedRunError(path, _reason(exc)) from None
+        parts.append(part.append_column("seed", pa.array([int(seed)] * part.num_rows, pa.int64())))
+    return pa.concat_tables(parts)
+
+
 def scan_parts(run_dir: Path | str, table: str = "metrics") -> dict[tuple[str, int], Path]:
     """The complete files of one table, by (scenario, seed), as found on disk."""
     found: dict[tuple[str, int], Path] = {}

@@ -269,10 +269,14 @@ def _in_type(param: Param, x: float) -> Value:
     return float(x)
 
 
+def values_digest(values: Mapping[str, Value], length: int = 6) -> str:
+    """A short hex hash of parameter values: the same values always give the same digest."""
+    return hashlib.sha256(json.dumps(dict(values), sort_keys=True).encode()).hexdigest()[:length]
+
+
 def point_name(base: str, index: int, width: int, values: Mapping[str, Value]) -> str:
     """``<base>__p<index>-<6 hex>``: the hash is of the varied values, so the name is stable."""
-    digest = hashlib.sha256(json.dumps(dict(values), sort_keys=True).encode()).hexdigest()[:6]
-    return f"{base}__p{index:0{width}d}-{digest}"
+    return f"{base}__p{index:0{width}d}-{values_digest(values)}"
 
 
 def build_sweep(

@@ -1,7 +1,9 @@
-"""Calibration: refused parameters, scaling, a tiny fit that never ends worse, the file and CLI."""
+"""Calibration: refused parameters, scaling, a tiny fit that never ends worse, resuming after an
+interruption, the file and CLI."""
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from pathlib import Path
@@ -12,18 +14,21 @@ from typer.testing import CliRunner
 from sim.calibrate import (
     DEFAULT_PARAMS,
     CalibrationError,
+    Evaluation,
     Scale,
-    SeedPool,
     calibrate,
     check_fit_params,
     write_scenario,
 )
 from sim.cli import app
 from sim.params import REGISTRY
+from sim.runner import Engine, Progress
 from sim.scenario import load_scenario
+from sim.store import read_table
 from sim.targets import calibrated_targets
 
 TINY = {"students": 300, "months": 12}
+IN_PROCESS = Engine(workers=1, progress=Progress(mode="quiet"))
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +74,47 @@ def test_scaling_round_trips_within_registry_ranges() -> None:
     assert hazard.from_unit(1 / 3) == float(f"{0.5 / 3:.6g}")
 
 
-def test_common_seeds_in_parallel_match_in_process(tiny_baseline) -> None:
-    kwargs = {"months": 12, "students": 300, "metrics": ["mc_holder_share"]}
-    with SeedPool(1) as serial:
-        a = serial.run(tiny_baseline, [7, 8], **kwargs)
-    with SeedPool(2) as parallel:
-        b = parallel.run(tiny_baseline, [7, 8], **kwargs)
-    assert a.equals(b)
-    assert a.column("seed").to_pylist() == [7] * 12 + [8] * 12
+def test_an_interrupted_calibration_resumes_to_the_same_result(tiny_baseline, tmp_path) -> None:
+    fit = ["learning.mc_start_hazard", "employers.jobs_per_labour_force"]
+    kwargs = {"budget": 5, "seeds": 2, **TINY}
+    with Engine(workers=2, progress=Progress(mode="quiet")) as pool:
+        whole = calibrate(tiny_baseline, fit, out=tmp_path / "whole", engine=pool, **kwargs)
+
+    def crash_after_two(ev: Evaluation, best: Evaluation, budget: int) -> None:
+        if ev.number == 2:
+            raise KeyboardInterrupt  # Ctrl-C after the second evaluation's runs are on disk
+
+    folder = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt), Engine(workers=1) as engine:
+        calibrate(tiny_baseline, fit, out=folder, engine=engine, progress=crash_after_two,
+                  **kwargs)  # fmt: skip
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    on_disk = {t["scenario"] for t in manifest["tasks"] if t["status"] == "done"}
+    assert len(on_disk) == 2  # two evaluations' candidates, two seeds each
+
+    again = calibrate(tiny_baseline, fit, out=folder, engine=IN_PROCESS, **kwargs)
+    # The first two evaluations are read from the folder; only the rest are run.
+    assert [ev.ran for ev in again.history[:2]] == [0, 0]
+    assert all(ev.ran == 2 for ev in again.history[2:] if math.isfinite(ev.objective))
+    assert again.ran == whole.ran - 4
+    # The same search, to the last digit, as the uninterrupted run (on 2 worker processes).
+    assert [(ev.values, ev.objective) for ev in again.history] == [
+        (ev.values, ev.objective) for ev in whole.history
+    ]
+    assert again.best.number == whole.best.number and again.message == whole.message
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "done"
+    assert manifest["calibration"]["params"] == fit
+    assert manifest["summary"]["done"] == 2 * len(
+        {ev.number for ev in whole.history if math.isfinite(ev.objective)}
+    )
+    # The folder reads as any run folder: one scenario per evaluation run, on the common seeds.
+    metrics = read_table(folder)
+    assert set(metrics.column("scenario").to_pylist()) == on_disk | {
+        t["scenario"] for t in manifest["tasks"]
+    }
+    assert set(metrics.column("seed").to_pylist()) == set(again.seeds)
 
 
 def test_tiny_fit_never_ends_worse_and_the_file_loads(tiny_baseline, tmp_path: Path) -> None:
@@ -86,7 +124,8 @@ def test_tiny_fit_never_ends_worse_and_the_file_loads(tiny_baseline, tmp_path: P
         ["learning.mc_start_hazard", "learning.genai_choice_conversion"],
         budget=6,
         seeds=2,
-        workers=1,
+        engine=IN_PROCESS,
+        out=tmp_path / "run",
         progress=lambda ev, best, budget: seen.append((ev.number, ev.objective, best.objective)),
         **TINY,
     )
@@ -118,23 +157,34 @@ def test_tiny_fit_never_ends_worse_and_the_file_loads(tiny_baseline, tmp_path: P
         assert f"#   {t.name}" in text
 
 
-def test_settings_are_checked(tiny_baseline) -> None:
+def test_settings_are_checked(tiny_baseline, tmp_path: Path) -> None:
     with pytest.raises(CalibrationError, match="too short"):
-        calibrate(tiny_baseline, budget=3, seeds=1, students=300, months=6)
+        calibrate(tiny_baseline, budget=3, seeds=1, students=300, months=6, out=tmp_path)
     with pytest.raises(CalibrationError, match="budget"):
-        calibrate(tiny_baseline, budget=1, seeds=1, **TINY)
+        calibrate(tiny_baseline, budget=1, seeds=1, out=tmp_path, **TINY)
     with pytest.raises(CalibrationError, match="method"):
-        calibrate(tiny_baseline, budget=3, seeds=1, method="bfgs", **TINY)
+        calibrate(tiny_baseline, budget=3, seeds=1, method="bfgs", out=tmp_path, **TINY)
 
 
 def test_cli_calibrate_writes_a_loadable_scenario(tmp_path: Path) -> None:
     out = tmp_path / "fit.toml"
     args = ["calibrate", "--params", "learning.mc_start_hazard", "--budget", "3", "--seeds", "1"]
-    args += ["--students", "200", "--workers", "1", "--out", str(out)]
-    result = CliRunner().invoke(app, args)
+    args += ["--students", "200", "--workers", "1", "--write", str(out)]
+    folder = tmp_path / "runs"
+    result = CliRunner().invoke(app, [*args, "--out", str(folder)])
     assert result.exit_code == 0, result.output
     assert "evaluation   1/3" in result.output and "calibrated targets pass" in result.output
     assert load_scenario(out).name == "fit"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["command"][:2] == ["hiresim", "calibrate"] and "--write" in manifest["command"]
+    again = CliRunner().invoke(app, [*args, "--out", str(folder)])
+    assert again.exit_code == 0, again.output
+    assert "evaluation   1/3" in again.output and "(from the run folder)" in again.output
+    assert "(0 run now)" in again.output
+    history = json.loads((folder / "manifest.json").read_text())["history"]
+    assert len(history) == 1 and history[0]["summary"]["done"] == 3  # one entry per command
+    old_style = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "fit.toml")])
+    assert old_style.exit_code == 2 and "--out is the run folder" in old_style.output
     refused = CliRunner().invoke(
         app, ["calibrate", "--params", "universities.credit_bearing_share"]
     )

@@ -322,3 +322,42 @@ def test_runs_written_by_another_hiresim_version_are_never_resumed(
     for folder in tmp_path.glob("*/scenario=*"):
         shutil.rmtree(folder)
     assert execute(plan, workers=1, progress=_quiet()).exit_code == 0
+
+
+def test_an_engine_runs_plans_in_turn_as_one_session_of_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_model(monkeypatch)
+    base, other = _scenarios()
+    execute(_plan(tmp_path, seeds=(9,)), workers=1, progress=_quiet())  # an earlier command
+    first = RunPlan(out=tmp_path, scenarios=(base,), seeds=(1, 2), command=("hiresim", "y"))
+    second = RunPlan(out=tmp_path, scenarios=(other,), seeds=(1, 2), command=("hiresim", "y"))
+    with runner.Engine(workers=1, progress=_quiet()) as engine:
+        reports = [engine.execute(first), engine.execute(second), engine.execute(first)]
+        manifest = store.read_manifest(tmp_path)
+        started = manifest["started"]
+    assert [(r.total, r.skipped, r.done) for r in reports] == [(2, 0, 2), (2, 0, 2), (2, 2, 2)]
+    # One history entry (the earlier command), none for the session's own plans; the summary
+    # counts the session's tasks, and the earlier command's tasks stay on record.
+    assert [h["command_line"] for h in manifest["history"]] == ["hiresim x"]
+    assert manifest["summary"] == {"total": 4, "done": 4, "failed": 0, "pending": 0}
+    assert {(t["scenario"], t["seed"]) for t in manifest["tasks"]} == {
+        (s.name, seed) for s in (base, other) for seed in (1, 2, 9)
+    }
+    assert manifest["started"] == started and manifest["status"] == "done"
+
+
+def test_incomplete_reports_raise_for_callers_that_need_every_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_model(monkeypatch, fail_seed=2)
+    report = execute(_plan(tmp_path), workers=1, progress=_quiet())
+    with pytest.raises(runner.TasksFailed, match="2 of 4 tasks failed") as err:
+        report.raise_if_incomplete()
+    assert "boom on seed 2" in str(err.value)
+    _fake_model(monkeypatch, interrupt_seed=1)
+    interrupted = execute(_plan(tmp_path / "b"), workers=1, progress=_quiet())
+    with pytest.raises(runner.Interrupted, match="0 of 4 tasks done"):
+        interrupted.raise_if_incomplete()
+    _fake_model(monkeypatch)
+    execute(_plan(tmp_path / "c"), workers=1, progress=_quiet()).raise_if_incomplete()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from sim import store
 from sim.cli import app
+from sim.runner import Engine, Progress
 from sim.scenario import load_scenario
 from sim.sensitivity import (
     LEVELS,
@@ -21,7 +27,12 @@ from sim.sensitivity import (
     plot_result,
 )
 
-TINY = {"students": 200, "months": 12, "window_months": 6, "workers": 1}
+TINY = {
+    "students": 200,
+    "months": 12,
+    "window_months": 6,
+    "engine": Engine(workers=1, progress=Progress(mode="quiet")),
+}
 HAZARD, GENAI = "learning.mc_start_hazard", "learning.genai_choice_conversion"
 
 
@@ -60,9 +71,15 @@ def test_effects_of_known_functions() -> None:
     assert ee[:, 0].std() > 0  # the slope in x0 depends on x1: sigma flags it
 
 
-def test_model_screen_finds_what_moves_the_holder_share(tiny_baseline) -> None:
+def test_model_screen_finds_what_moves_the_holder_share(tiny_baseline, tmp_path: Path) -> None:
     result = morris(
-        tiny_baseline, "mc_holder_share", [HAZARD, GENAI], trajectories=2, seeds=1, **TINY
+        tiny_baseline,
+        "mc_holder_share",
+        [HAZARD, GENAI],
+        trajectories=2,
+        seeds=1,
+        out=tmp_path,
+        **TINY,
     )
     rows = {r["parameter"]: r for r in result.rows()}
     assert rows[HAZARD]["rank"] == 1 and rows[HAZARD]["mu_star"] > 0
@@ -73,7 +90,7 @@ def test_model_screen_finds_what_moves_the_holder_share(tiny_baseline) -> None:
     assert result.window == (7, 12)
 
 
-def test_a_policy_against_itself_has_no_effect(tiny_baseline) -> None:
+def test_a_policy_against_itself_has_no_effect(tiny_baseline, tmp_path: Path) -> None:
     result = morris(
         tiny_baseline,
         "recent_grad_unemployment_rate",
@@ -81,6 +98,7 @@ def test_a_policy_against_itself_has_no_effect(tiny_baseline) -> None:
         baseline=tiny_baseline,
         trajectories=2,
         seeds=2,
+        out=tmp_path,
         **TINY,
     )
     assert np.all(result.outputs == 0.0) and np.all(result.effects == 0.0)
@@ -97,7 +115,9 @@ def test_refusals(tiny_baseline) -> None:
 
 
 def test_outputs_and_cli(tiny_baseline, tmp_path: Path) -> None:
-    result = morris(tiny_baseline, "mc_holder_share", [HAZARD, GENAI], trajectories=2, **TINY)
+    result = morris(
+        tiny_baseline, "mc_holder_share", [HAZARD, GENAI], trajectories=2, out=tmp_path, **TINY
+    )
     text = format_result(result, "table")
     assert HAZARD in text and "mu* (pp)" in text
     assert format_result(result, "markdown").startswith("| rank |")
@@ -110,9 +130,48 @@ def test_outputs_and_cli(tiny_baseline, tmp_path: Path) -> None:
     out = tmp_path / "cli.png"
     args = ["sensitivity", "baseline", "--metric", "mc_holder_share", "--params", HAZARD]
     args += ["--samples", "2", "--seeds", "1", "--students", "200", "--months", "12"]
-    args += ["--workers", "1", "--out", str(out)]
+    args += ["--workers", "1", "--plot", str(out), "--out", str(tmp_path / "cli")]
     run = CliRunner().invoke(app, args)
     assert run.exit_code == 0, run.output
     assert HAZARD in run.output and out.exists()
+    assert store.read_manifest(tmp_path / "cli")["sensitivity"]["params"] == [HAZARD]
+    old_style = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "x.png")])
+    assert old_style.exit_code == 2 and "--plot" in old_style.output
     bad = CliRunner().invoke(app, ["sensitivity", "baseline", "-m", "x", "--method", "sobol"])
     assert bad.exit_code == 2
+
+
+def _metric_files(out: Path) -> int:
+    return len(list((out / "metrics").glob("*/*/*.parquet")))
+
+
+def test_a_killed_screen_resumes_to_the_same_result(tmp_path: Path) -> None:
+    args = ["sensitivity", "full_blueprint", "--effect-vs", "baseline", "-m", "mc_holder_share"]
+    args += ["--params", f"{HAZARD},{GENAI}", "--samples", "2", "--seeds", "1"]
+    args += ["--students", "200", "--months", "12", "--format", "json", "--workers", "1"]
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *args, "--out", str(killed)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300  # only a hung run fails, not a loaded machine
+    while _metric_files(killed) < 3:
+        assert proc.poll() is None, "the screen ended before it could be killed"
+        assert time.monotonic() < deadline, "the screen made no progress"
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    before = _metric_files(killed)  # 6 points x 2 scenarios x 1 seed = 12 runs in all
+    assert 3 <= before < 12
+
+    resumed = CliRunner().invoke(app, [*args, "--out", str(killed)])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"{before} of 12 tasks already done; running the other {12 - before}" in resumed.stderr
+    whole = CliRunner().invoke(app, [*args, "--out", str(clean)])
+    assert whole.exit_code == 0, whole.output
+    assert json.loads(resumed.stdout) == json.loads(whole.stdout)
+    assert store.read_manifest(killed)["summary"]["done"] == 12

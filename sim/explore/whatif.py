@@ -29,7 +29,6 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from sim import runner, store
-from sim.calibrate import _extends_ref, _toml_multiline, _toml_value
 from sim.compare import CompareError, compare
 from sim.params import REGISTRY, Param, defaults
 from sim.report import KEY_METRICS
@@ -44,6 +43,7 @@ from sim.scenario import (
     load_scenario,
     loads_scenario,
 )
+from sim.scenario_toml import extends_ref, toml_multiline, toml_value
 
 _ARGS = "(arguments)"
 WHATIF_ROOT = Path("outputs") / "explore"
@@ -174,10 +174,10 @@ class WhatIf:
         lines += [f"# Switched off: {p.param}: {p.describe()}" for p in off]
         lines += [
             f"name = {json.dumps(self.name)}",
-            "description = " + _toml_multiline(self.describe()),
+            "description = " + toml_multiline(self.describe()),
         ]
         if base is not None:
-            lines.append(f"extends = {json.dumps(_extends_ref(base, Path(out_dir)))}")
+            lines.append(f"extends = {json.dumps(extends_ref(base, Path(out_dir)))}")
         base_run = base.run if base is not None else None
         run = {
             k: v
@@ -192,7 +192,7 @@ class WhatIf:
         for name in REGISTRY:
             value = changed.get(name, parent.value(name))
             if name in changed:
-                was = f"  # {parent.name}: {_toml_value(parent.value(name))}"
+                was = f"  # {parent.name}: {toml_value(parent.value(name))}"
                 params.append(f'"{name}" = {_literal(value)}{was}')
             elif value != reference[name]:
                 params.append(f'"{name}" = {_literal(value)}')
@@ -219,7 +219,7 @@ class WhatIf:
         """The description written into the file."""
         changed = self._changed()
         parts = [
-            f"{k} {_toml_value(self.parent.value(k))} -> {_literal(v)}"
+            f"{k} {toml_value(self.parent.value(k))} -> {_literal(v)}"
             for k, v in changed.items()
             if k in REGISTRY
         ]
@@ -254,9 +254,9 @@ def _differs(value: object, parent: Scenario, name: str) -> bool:
 
 
 def _literal(value: object) -> str:
-    """A value as a TOML literal; numbers and booleans as :mod:`sim.calibrate` writes them."""
+    """A value as a TOML literal; numbers and booleans as :mod:`sim.scenario_toml` writes them."""
     if isinstance(value, bool | int | float) and not (isinstance(value, float) and value != value):
-        return _toml_value(value)
+        return toml_value(value)
     if isinstance(value, float):  # NaN
         return "nan"
     return json.dumps(str(value))
@@ -349,7 +349,7 @@ def save(whatif: WhatIf, path: Path | str) -> Scenario:
 
 def run_command(parent: Scenario, path: Path | str, name: str) -> str:
     """The ``hiresim run`` command that runs a saved what-if and its parent at full scale."""
-    ref = parent.name if parent.source is None else _extends_ref(parent, Path.cwd())
+    ref = parent.name if parent.source is None else extends_ref(parent, Path.cwd())
     return shlex.join(["hiresim", "run", ref, str(path), "--out", str(Path("outputs") / name)])
 
 
@@ -391,7 +391,7 @@ def prepare(whatif: WhatIf, size: Mapping[str, int], root: Path | str = WHATIF_R
     path = out / f"{whatif.name}.toml"
     parent_ref = whatif.parent.name
     if whatif.parent.source is not None:
-        parent_ref = _extends_ref(whatif.parent, Path.cwd())
+        parent_ref = extends_ref(whatif.parent, Path.cwd())
     command = (
         "hiresim",
         "run",
