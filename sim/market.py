@@ -203,60 +203,170 @@ def match(
     n_vac = stock.size
     if n_vac == 0:
         return MarketRound(0, 0, Hires.none())
+    seekers = _seekers(pop, p, rng)
+    per_seeker = int(p["market.applications_per_seeker"])
+    n_apps = per_seeker * seekers.n_full + (seekers.rows.size - seekers.n_full)
+    if n_apps == 0:
+        return MarketRound(
+            n_vac, 0, Hires.none(), seekers.unemployed, student_seekers=seekers.students.size
+        )
+    apps, order = _screen(pop, emp, stock, p, month, rng, seekers, per_seeker)
+    offers = _offer_rounds(pop, emp, p, month, apps, n_vac, seekers.rows.size)
+    hires = _apply_hires(pop, emp, month, offers)
+    filled_at = np.sort(order[offers.filled]) if offers.filled.size else offers.filled
+    return MarketRound(
+        n_vac,
+        n_apps,
+        hires,
+        seekers.unemployed,
+        filled=filled_at,
+        lifetime_applications=stock.applications[filled_at].astype(np.int64),
+        hired_unemployed=offers.hired_unemployed,
+        student_seekers=int(seekers.students.size),
+    )
+
+
+@dataclass(frozen=True)
+class _Seekers:
+    """Who searches this month.
+
+    Attributes:
+        rows: Population rows of every seeker: the unemployed, the final-year students, then those
+            searching on the job (three ascending runs).
+        unemployed: Rows of the unemployed people of the labour force, ascending.
+        students: Rows of the final-year students who search, ascending.
+        n_full: Seekers without a job (the first ``n_full`` of ``rows``), who send
+            ``market.applications_per_seeker`` applications each; the others send one.
+    """
+
+    rows: np.ndarray
+    unemployed: np.ndarray
+    students: np.ndarray
+    n_full: int
+
+
+def _seekers(pop: Population, p: Params, rng: np.random.Generator) -> _Seekers:
+    """This month's seekers; on-the-job searchers are drawn from ``rng``."""
     has_job = pop.employer != NO_EMPLOYER
     # In the labour force and not employed (for booleans, a > b is a & ~b: one pass fewer).
-    seekers_unemployed = np.flatnonzero(np.greater(pop.status >= GRADUATE, has_job))
+    unemployed = np.flatnonzero(np.greater(pop.status >= GRADUATE, has_job))
     students = searching_students(pop, p)
     # On-the-job search: rows drawn sparsely with the probability, the employed ones kept.
     drawn = bernoulli_positions(rng, has_job.size, p["market.on_the_job_search_prob"])
     on_the_job = drawn[np.flatnonzero(has_job[drawn])]
-    seekers = np.concatenate([seekers_unemployed, students, on_the_job])
-    n_full = seekers_unemployed.size + students.size  # seekers without a job
-    per_seeker = int(p["market.applications_per_seeker"])
-    n_apps = per_seeker * n_full + on_the_job.size
-    if n_apps == 0:
-        return MarketRound(
-            n_vac, 0, Hires.none(), seekers_unemployed, student_seekers=students.size
-        )
+    rows = np.concatenate([unemployed, students, on_the_job])
+    return _Seekers(rows, unemployed, students, unemployed.size + students.size)
 
+
+@dataclass(frozen=True)
+class _Applications:
+    """The screened applications, in seeker order (as they were sent), and the live ones.
+
+    Attributes:
+        vacancy: Vacancy of each screened application (position in the sector-sorted stock).
+        who: Seeker of each (index into :attr:`_Seekers.rows`), ascending.
+        person: Population row of each seeker.
+        employer: Employer of each vacancy.
+        signal: Skill signal the employer observes.
+        live: Applications whose competence reaches the hiring standard, ascending.
+        score: Ranking score of each live application (:func:`scores`).
+    """
+
+    vacancy: np.ndarray
+    who: np.ndarray
+    person: np.ndarray
+    employer: np.ndarray
+    signal: np.ndarray
+    live: np.ndarray
+    score: np.ndarray
+
+
+def _screen(
+    pop: Population,
+    emp: EmployerTable,
+    stock: VacancyStock,
+    p: Params,
+    month: int,
+    rng: np.random.Generator,
+    seekers: _Seekers,
+    per_seeker: int,
+) -> tuple[_Applications, np.ndarray]:
+    """Draw the screened applications, judge and score them; count what each vacancy received.
+
+    Returns:
+        The applications, and the order that sorts the stock by sector (their vacancy numbers
+        are positions in that order).
+    """
     # Vacancies sorted by sector, so a share of applications can target the seeker's own sector.
     sector_of_vac = emp.sector[stock.employer]
     order = np.argsort(sector_of_vac, kind="stable")
-    vacancy_employer = stock.employer[order]
     # The screened applications, by position among them: application i is by seekers[who[i]]
     # to vacancy[i], in seeker order (as they were sent). The others are never read.
     vacancy, who, received = screened_applications(
         rng,
-        pop.discipline[seekers],
-        n_full,
+        pop.discipline[seekers.rows],
+        seekers.n_full,
         per_seeker,
         sector_of_vac[order],
         p["market.own_sector_share"],
         p["employers.applicants_screened"],
     )
     stock.applications[order] += received.astype(np.int32)
-    person, employer = seekers[who], vacancy_employer[vacancy]
+    person, employer = seekers.rows[who], stock.employer[order][vacancy]
     signal = p["employers.skill_signal_noise"] * rng.standard_normal(who.size)
     signal += enrolment.skill_as_seen(pop, person, p)
     # Seekers without a job come first: their experience is banked.
-    from_employed = np.searchsorted(who, n_full)
+    from_employed = np.searchsorted(who, seekers.n_full)
     experience = pop.experience_months[person].astype(np.int32)
     experience[from_employed:] = pop.experience(month, person[from_employed:])
     base = competence(pop, p, person, signal, experience)
+    # Only those whose competence reaches the hiring standard are scored.
+    live = np.flatnonzero(base >= p["employers.hiring_standard"])
+    score = scores(pop, emp, p, person[live], employer[live], base[live])
+    return _Applications(vacancy, who, person, employer, signal, live, score), order
+
+
+@dataclass(frozen=True)
+class _Offers:
+    """The offers accepted in a round's offer rounds.
+
+    Attributes:
+        person: Row of each person hired (ascending within each offer round).
+        employer: Their employer.
+        salary: Their offered salary.
+        filled: Vacancies filled (positions in the sector-sorted stock).
+        hired_unemployed: Hires of people who were unemployed when the round began.
+    """
+
+    person: np.ndarray
+    employer: np.ndarray
+    salary: np.ndarray
+    filled: np.ndarray
+    hired_unemployed: int
+
+
+def _offer_rounds(
+    pop: Population,
+    emp: EmployerTable,
+    p: Params,
+    month: int,
+    apps: _Applications,
+    n_vac: int,
+    n_seekers: int,
+) -> _Offers:
+    """Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
+    applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
+    whose offer was declined go to their runner-up in the next round. People in a job who accept
+    leave it here (:func:`end_jobs`) and take the new one."""
     # Offered salaries are computed for each round's winners only (the others are never read).
     rates, level = wages.premium_rates(emp, p), wages.pay_level(emp, p)
-    # Live applications, ascending, with their vacancy, score and seeker (compacted each round):
-    # those screened whose competence reaches the hiring standard (only those are scored).
-    app = np.flatnonzero(base >= p["employers.hiring_standard"])
-    app_vacancy, app_who = vacancy[app], who[app]
-    app_score = scores(pop, emp, p, person[app], employer[app], base[app])
-
-    # Offer rounds: each open vacancy offers its job to its best remaining applicant, and each
-    # applicant accepts the best offer (people in a job only for a large enough rise). Vacancies
-    # whose offer was declined go to their runner-up in the next round.
+    person, employer, signal, who = apps.person, apps.employer, apps.signal, apps.who
+    # Live applications, ascending, with their vacancy, score and seeker (compacted each round).
+    app, app_score = apps.live, apps.score
+    app_vacancy, app_who = apps.vacancy[app], who[app]
     hired_person, hired_employer, hired_salary, filled = [], [], [], []
     hired_unemployed = 0
-    offered = np.zeros(seekers.size, dtype=bool)
+    offered = np.zeros(n_seekers, dtype=bool)
     rounds = int(p["market.offer_rounds"])
     for round_ in range(rounds):
         if app.size == 0:
@@ -278,7 +388,7 @@ def match(
         jobless = current == NO_EMPLOYER
         accept = jobless | (better & (h_employer != current))
         hired_unemployed += int(np.count_nonzero(jobless & (pop.status[h_person] >= GRADUATE)))
-        filled.append(vacancy[win[best[accept]]])
+        filled.append(apps.vacancy[win[best[accept]]])
         h_person, h_employer, h_salary = h_person[accept], h_employer[accept], h_salary[accept]
         end_jobs(pop, emp, h_person[~jobless[accept]], month)
         pop.employer[h_person] = h_employer
@@ -293,11 +403,19 @@ def match(
             keep = np.flatnonzero(~done_vacancy[app_vacancy] & ~offered[app_who])
             app, app_vacancy = app[keep], app_vacancy[keep]
             app_score, app_who = app_score[keep], app_who[keep]
+    return _Offers(
+        np.concatenate(hired_person) if hired_person else np.empty(0, np.int64),
+        np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64),
+        np.concatenate(hired_salary) if hired_salary else np.empty(0, np.float64),
+        np.concatenate(filled) if filled else np.empty(0, np.int64),
+        hired_unemployed,
+    )
 
-    h_person = np.concatenate(hired_person) if hired_person else np.empty(0, np.int64)
-    h_employer = np.concatenate(hired_employer) if hired_employer else np.empty(0, np.int64)
-    h_salary = np.concatenate(hired_salary) if hired_salary else np.empty(0, np.float64)
-    # Final-year students hold the offer until graduation (:func:`start_offered_jobs`).
+
+def _apply_hires(pop: Population, emp: EmployerTable, month: int, offers: _Offers) -> Hires:
+    """Start the accepted jobs; final-year students hold theirs until graduation
+    (:func:`start_offered_jobs`). Returns the hires."""
+    h_person, h_employer, h_salary = offers.person, offers.employer, offers.salary
     student = pop.status[h_person] == ENROLLED
     starts, promised = h_person[~student], h_person[student]
     pop.employer[promised] = NO_EMPLOYER
@@ -310,18 +428,7 @@ def match(
     has_mc = pop.has_mc[h_person]
     emp.last_hire[h_employer] = month
     emp.last_mc_hire[h_employer[has_mc]] = month
-    hires = Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
-    filled_at = np.sort(order[np.concatenate(filled)]) if filled else np.empty(0, np.int64)
-    return MarketRound(
-        n_vac,
-        n_apps,
-        hires,
-        seekers_unemployed,
-        filled=filled_at,
-        lifetime_applications=stock.applications[filled_at].astype(np.int64),
-        hired_unemployed=hired_unemployed,
-        student_seekers=int(students.size),
-    )
+    return Hires(h_person, h_employer, h_salary, has_mc, pop.has_genai[h_person])
 
 
 def start_offered_jobs(
