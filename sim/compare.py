@@ -239,17 +239,28 @@ def require_baseline(base_run: Run, baseline: str) -> None:
         )
 
 
+def check_scenarios(run: Run, scenarios: Sequence[str] | None) -> tuple[str, ...]:
+    """The scenarios named, once each (all of the run's when none are named).
+
+    Raises:
+        CompareError: Naming a scenario the run lacks, with the list of those it has.
+    """
+    if not scenarios:
+        return run.scenarios
+    unknown = [s for s in scenarios if s not in run.scenarios]
+    if unknown:
+        raise CompareError(
+            f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
+            f"present: {', '.join(run.scenarios)}"
+        )
+    return tuple(dict.fromkeys(scenarios))
+
+
 def _compared(run: Run, baseline: str, scenarios: Sequence[str] | None, against: bool) -> tuple:
     """The scenarios to compare: those named (checked), else all but the baseline (all of them
     against another run's baseline)."""
     if scenarios:
-        unknown = [s for s in scenarios if s not in run.scenarios]
-        if unknown:
-            raise CompareError(
-                f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
-                f"present: {', '.join(run.scenarios)}"
-            )
-        return tuple(dict.fromkeys(scenarios))
+        return check_scenarios(run, scenarios)
     if against:
         return run.scenarios
     return tuple(s for s in run.scenarios if s != baseline)

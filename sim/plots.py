@@ -22,7 +22,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +34,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.compare import (
     CompareError,
     check_metrics,
+    check_scenarios,
     check_seeds,
     compare,
     compare_groups,
@@ -50,7 +51,7 @@ from sim.tables import table_to_csv
 Kind = Literal["timeseries", "difference", "distribution", "tornado", "groups"]
 KINDS: tuple[str, ...] = ("timeseries", "difference", "distribution", "tornado")
 """Figure kinds of one metric across scenarios."""
-GROUPS = "groups"
+GROUPS: Final = "groups"
 """The figure kind of per-group effects (needs ``by``, a group kind)."""
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
 
@@ -106,15 +107,10 @@ def _mean_ci(values: np.ndarray, confidence: float) -> tuple[np.ndarray, ...]:
 
 
 def _selected(run: Run, scenarios: Sequence[str] | None) -> tuple[str, ...]:
-    if not scenarios:
-        return run.scenarios
-    unknown = [s for s in scenarios if s not in run.scenarios]
-    if unknown:
-        raise PlotError(
-            f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
-            f"present: {', '.join(run.scenarios)}"
-        )
-    return tuple(dict.fromkeys(scenarios))
+    try:
+        return check_scenarios(run, scenarios)
+    except CompareError as exc:
+        raise PlotError(str(exc)) from None
 
 
 def timeseries_data(
@@ -309,7 +305,7 @@ def _new_figure(title: str, caption: str) -> Figure:
     lines = textwrap.wrap(caption, 115)
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     bottom = 0.012 + 0.032 * len(lines)
-    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom))  # type: ignore[union-attr]
+    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom))  # type: ignore[union-attr,call-arg]
     fig.suptitle(title, fontsize=12)
     fig.text(0.01, 0.008, "\n".join(lines), fontsize=8, color="#333333", va="bottom")
     return fig
@@ -486,7 +482,7 @@ def _draw_groups(
     ax.set_yticks(range(len(ticks))[::-1], ticks)
     ax.set_ylim(-0.6, len(ticks) - 0.4)
     # The baseline level of each group (and the baseline gap) on a right-hand axis.
-    first = {}
+    first: dict[str, dict[str, Any]] = {}
     for r in rows:
         first.setdefault(r["group"], r)
     levels = []
@@ -568,7 +564,7 @@ def figure(
     if kind == GROUPS and by is None:
         raise PlotError("the groups figure needs a group kind (--by)")
     try:
-        if kind == GROUPS:
+        if by is not None:  # then kind is GROUPS (checked above)
             return _group_figure(run, metric, by, scenarios, baseline, month, window, method, gap)
         return _figure(run, metric, kind, scenarios, baseline, month, window, method)
     except PlotError:

@@ -19,7 +19,7 @@ import html
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,6 +37,9 @@ from sim.params import REGISTRY
 from sim.stats import Method, Window
 from sim.store import Run, as_run
 from sim.tables import html_table
+
+if TYPE_CHECKING:
+    from sim.plots import Kind
 
 KEY_METRICS: tuple[str, ...] = (
     "recent_grad_unemployment_rate",
@@ -499,7 +502,7 @@ def build_report(
     for metric in key:
         label = METRICS_BY_NAME[metric].label if metric in METRICS_BY_NAME else metric
         body.append(f"<h3>{_e(label)} (<code>{_e(metric)}</code>)</h3>")
-        kinds = ["timeseries"]
+        kinds: list[Kind] = ["timeseries"]
         if has_baseline and others:
             kinds += ["difference", "tornado"]
         for kind in kinds:
