@@ -23,6 +23,10 @@ difference-in-differences), with the same intervals. Top and bottom are fixed fo
 no_mc_offer); for the other kinds they are the groups with the highest and the lowest baseline
 mean of the metric over the window; ``gap=(top, bottom)`` chooses them.
 
+The statistics (month windows, per-seed window means, t-intervals, the paired difference) are
+:mod:`sim.stats`; a run folder is read by :func:`sim.store.load_run`; tables are rendered by
+:mod:`sim.tables`. This module builds the effect tables and their text.
+
 Typical notebook use::
 
     from sim.compare import compare, compare_groups, format_table

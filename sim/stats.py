@@ -357,5 +357,10 @@ def _welch_width(b: np.ndarray, s: np.ndarray, confidence: float) -> float:
     vb, vs = float(b.var(ddof=1)) / b.size, float(s.var(ddof=1)) / s.size
     if vb + vs == 0.0:
         return 0.0
-    df = (vb + vs) ** 2 / (vb**2 / (b.size - 1) + vs**2 / (s.size - 1))
+    denominator = vb**2 / (b.size - 1) + vs**2 / (s.size - 1)
+    if denominator > 0.0:
+        df = (vb + vs) ** 2 / denominator
+    else:  # the squares underflow: the same degrees of freedom in shares of the variance
+        wb, ws = vb / (vb + vs), vs / (vb + vs)
+        df = 1.0 / (wb**2 / (b.size - 1) + ws**2 / (s.size - 1))
     return 2.0 * t_quantile(1.0 - (1.0 - confidence) / 2.0, df) * math.sqrt(vb + vs)

@@ -26,7 +26,8 @@ from sim.stats import (
 from sim.store import load_run
 from tests.fakes import FakeScenario, make_run, scenario_values
 
-finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+# Values in hundredths: seed-level metrics, not denormal numbers whose squares underflow.
+finite = st.integers(-(10**8), 10**8).map(lambda i: i / 100)
 samples = st.lists(finite, min_size=2, max_size=40)
 
 
@@ -133,6 +134,13 @@ def test_paired_interval_is_the_mean_ci_of_the_differences(
     mean, lo, hi = mean_ci(list(s - b))
     assert (r.difference, r.ci_low, r.ci_high) == (mean, lo, hi)
     assert r.ci_low <= r.difference <= r.ci_high
+    assert r.unpaired_ci_width >= 0.0
+
+
+def test_welch_width_survives_variances_whose_squares_underflow() -> None:
+    # Found by hypothesis: a variance of ~1e-182 squares to 0.0, which divided by zero.
+    r = paired_difference(np.array([0.0, 0.0]), np.array([0.0, 8.395826601977344e-91]))
+    assert 0.0 < r.unpaired_ci_width < 1e-88
 
 
 def test_nan_months_are_skipped_and_undefined_seeds_dropped() -> None:

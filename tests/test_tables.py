@@ -30,10 +30,7 @@ cell = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
 
 def test_text_table_aligns_columns_under_a_rule() -> None:
     assert text_table(HEAD, ROWS, "lrr") == (
-        "name    n  value\n"
-        "-----  --  -----\n"
-        "alpha   3    1.5\n"
-        "b      12  -0.25\n"
+        "name    n  value\n-----  --  -----\nalpha   3    1.5\nb      12  -0.25\n"
     )
     assert text_table(HEAD, ROWS).splitlines()[2] == "alpha  3   1.5"  # all left by default
 
