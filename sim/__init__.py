@@ -39,7 +39,7 @@ _HOMES: dict[str, str] = {
     "execute": "sim.runner",
     "run_scenario": "sim.simulate",
     "HiringModel": "sim.model",
-    "load_run": "sim.compare",
+    "load_run": "sim.store",
     "compare": "sim.compare",
     "compare_groups": "sim.compare",
     "plot": "sim.plots",
@@ -55,7 +55,7 @@ would bind ``sim.compare`` to it, so ``sim.compare(...)`` would fail after ``sim
 if TYPE_CHECKING:  # the same names, for type checkers and editors ("as": re-exported)
     from sim.compare import compare as compare
     from sim.compare import compare_groups as compare_groups
-    from sim.compare import load_run as load_run
+    from sim.store import load_run as load_run
     from sim.model import HiringModel as HiringModel
     from sim.plan import plan_run as plan_run
     from sim.plots import plot as plot

@@ -354,8 +354,9 @@ def plot_command(
     ] = None,
 ) -> None:
     """Draw figures of a run; each image gets a CSV of its numbers beside it."""
-    from sim.compare import CompareError, load_run
+    from sim.compare import CompareError
     from sim.plots import plot
+    from sim.store import load_run
 
     kinds = kind or [PlotKind.timeseries]
     with analysis_errors():
@@ -1200,8 +1201,9 @@ def robustness_command(
     <run>/robustness/points.parquet and two figures per metric (with CSVs) in <run>/plots/.
     """
     from sim import robustness
-    from sim.compare import CompareError, Window, resolve_window
+    from sim.compare import CompareError
     from sim.metrics import METRICS_BY_NAME
+    from sim.stats import Window, resolve_window
 
     problems: list[str] = []
     loaded: list[Scenario] = []

@@ -23,6 +23,10 @@ difference-in-differences), with the same intervals. Top and bottom are fixed fo
 no_mc_offer); for the other kinds they are the groups with the highest and the lowest baseline
 mean of the metric over the window; ``gap=(top, bottom)`` chooses them.
 
+The statistics (month windows, per-seed window means, t-intervals, the paired difference) are
+:mod:`sim.stats`; a run folder is read by :func:`sim.store.load_run`; tables are rendered by
+:mod:`sim.tables`. This module builds the effect tables and their text.
+
 Typical notebook use::
 
     from sim.compare import compare, compare_groups, format_table
@@ -34,14 +38,11 @@ Typical notebook use::
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,15 +57,20 @@ from sim.groups import (
     employment_by_holding,
 )
 from sim.metrics import METRICS_BY_NAME
-from sim.store import META_SCENARIO, read_manifest, read_part_metadata, read_table, scan_parts
+from sim.stats import (
+    CONFIDENCE,
+    Method,
+    PairedResult,
+    Window,
+    by_seed,
+    paired_difference,
+    resolve_window,
+    seed_values,
+)
+from sim.store import AnalysisError, Run, as_run
+from sim.tables import clean, json_text, markdown_table, table_to_csv, text_table
 
-CONFIDENCE = 0.95
-DEFAULT_WINDOW_MONTHS = 12
-"""Without ``--month``/``--window``, values are averaged over the run's last 12 months."""
 FORMATS: tuple[str, ...] = ("table", "markdown", "csv", "json")
-METHODS: tuple[str, ...] = ("t", "bootstrap")
-KEY_COLUMNS: tuple[str, ...] = ("scenario", "seed", "month")
-GROUP_KEY_COLUMNS: tuple[str, ...] = ("scenario", "seed", "month", "group_kind", "group")
 GROUP_METRICS: tuple[str, ...] = (
     "recent_grad_unemployment_rate",
     "mean_starting_salary",
@@ -87,476 +93,11 @@ _GROUP_UNITS: dict[str, str] = {
     "median_starting_salary": "USD per year",
 }
 
-Method = Literal["t", "bootstrap"]
 Format = Literal["table", "markdown", "csv", "json"]
 
-
-class CompareError(ValueError):
-    """A comparison that cannot be made honestly (seeds differ, unknown metric, no baseline)."""
-
-
-# ==================================================================== windows
-
-
-@dataclass(frozen=True)
-class Window:
-    """An inclusive range of output months whose mean is each seed's value.
-
-    Attributes:
-        first: First month (1-based).
-        last: Last month, inclusive.
-    """
-
-    first: int
-    last: int
-
-    def __post_init__(self) -> None:
-        if self.first < 1 or self.last < self.first:
-            raise CompareError(
-                f"invalid month window {self.first}:{self.last}: expected 1 <= A <= B"
-            )
-
-    @classmethod
-    def parse(cls, text: str) -> Window:
-        """Parse ``A:B`` (inclusive) or a single month ``M``.
-
-        Raises:
-            CompareError: When the text is not of that form.
-        """
-        parts = text.split(":")
-        try:
-            if len(parts) == 1:
-                return cls(int(parts[0]), int(parts[0]))
-            if len(parts) == 2:
-                return cls(int(parts[0]), int(parts[1]))
-        except ValueError:
-            pass
-        raise CompareError(f"invalid month window {text!r}: expected A:B, e.g. 49:60, or a month")
-
-    @property
-    def label(self) -> str:
-        """``month 12`` or ``months 49-60``."""
-        return (
-            f"month {self.first}" if self.first == self.last else f"months {self.first}-{self.last}"
-        )
-
-
-def resolve_window(
-    last_month: int, *, month: int | None = None, window: Window | str | None = None
-) -> Window:
-    """The window to average over: ``month``, ``window`` or the last 12 months.
-
-    Args:
-        last_month: The last output month present in the data.
-        month: A single month.
-        window: A :class:`Window` or its ``A:B`` text.
-
-    Raises:
-        CompareError: When both are given or the window lies outside the run's months.
-    """
-    if month is not None and window is not None:
-        raise CompareError("give either a month or a window, not both")
-    if month is not None:
-        result = Window(month, month)
-    elif window is not None:
-        result = Window.parse(window) if isinstance(window, str) else window
-    else:
-        result = Window(max(1, last_month - DEFAULT_WINDOW_MONTHS + 1), last_month)
-    if result.last > last_month:
-        raise CompareError(f"{result.label} lies outside the run's months 1-{last_month}")
-    return result
-
-
-# ==================================================================== runs
-
-
-def _numeric_columns(schema: pa.Schema, keys: Iterable[str]) -> tuple[str, ...]:
-    """Names of the numeric (float or integer) columns of ``schema`` that are not ``keys``."""
-    skip = set(keys)
-    return tuple(
-        f.name
-        for f in schema
-        if f.name not in skip and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class Run:
-    """A run folder loaded for analysis.
-
-    Attributes:
-        path: The run folder.
-        metrics: The monthly metrics table (``scenario``, ``seed``, ``month``, metrics).
-        manifest: The manifest (empty when there is none).
-        scenario_meta: Resolved scenario (parsed ``hiresim.scenario`` JSON) by scenario name.
-        file_meta: The other ``hiresim.*``/version metadata of one file per scenario.
-    """
-
-    path: Path
-    metrics: pa.Table
-    manifest: dict[str, Any]
-    scenario_meta: dict[str, dict[str, Any]]
-    file_meta: dict[str, dict[str, str]]
-
-    @property
-    def name(self) -> str:
-        """The run folder's name."""
-        return self.path.resolve().name
-
-    @property
-    def scenarios(self) -> tuple[str, ...]:
-        """Scenarios with data, in manifest order (then any others, sorted)."""
-        present = set(self.metrics.column("scenario").to_pylist())
-        listed = [s["name"] for s in self.manifest.get("scenarios", []) if s.get("name") in present]
-        return tuple(listed + sorted(present - set(listed)))
-
-    def seeds(self, scenario: str) -> tuple[int, ...]:
-        """The seeds with data for one scenario, sorted."""
-        mask = pc.equal(self.metrics.column("scenario"), scenario)
-        return tuple(sorted(set(self.metrics.filter(mask).column("seed").to_pylist())))
-
-    @property
-    def last_month(self) -> int:
-        """The last output month in the data."""
-        return int(pc.max(self.metrics.column("month")).as_py())
-
-    @property
-    def students(self) -> int | None:
-        """The population (from the manifest, else from the scenarios' metadata)."""
-        if isinstance(self.manifest.get("students"), int):
-            return int(self.manifest["students"])
-        found = {m.get("run", {}).get("students") for m in self.scenario_meta.values()}
-        found.discard(None)
-        return int(found.pop()) if len(found) == 1 else None
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """Numeric metric columns present in the table."""
-        return _numeric_columns(self.metrics.schema, KEY_COLUMNS)
-
-    @property
-    def has_groups(self) -> bool:
-        """Whether the run folder holds a groups table (outcomes by group)."""
-        return bool(scan_parts(self.path, "groups"))
-
-    @cached_property
-    def groups(self) -> pa.Table:
-        """The groups table (``scenario``, ``seed``, ``month``, ``group_kind``, ``group``,
-        outcomes), read on first use.
-
-        Raises:
-            CompareError: When the run has no groups table.
-        """
-        if not self.has_groups:
-            raise CompareError(
-                f"{self.path} has no groups table (outcomes by group): it was made before runs "
-                "wrote one; run its command again into a new folder to get it"
-            )
-        return read_table(self.path, "groups")
-
-    def group_kinds(self) -> tuple[str, ...]:
-        """Group kinds in the groups table, in :data:`sim.groups.GROUP_KINDS` order."""
-        present = set(pc.unique(self.groups.column("group_kind")).to_pylist())
-        known = [k for k in GROUP_KINDS_BY_NAME if k in present]
-        return tuple(known + sorted(present - set(known)))
-
-    def group_labels(self, kind: str) -> tuple[str, ...]:
-        """The groups of one kind present in the groups table, in their defined order."""
-        rows = self.groups.filter(pc.equal(self.groups.column("group_kind"), kind))
-        present = set(pc.unique(rows.column("group")).to_pylist())
-        defined = GROUP_KINDS_BY_NAME[kind].groups if kind in GROUP_KINDS_BY_NAME else ()
-        known = [g for g in defined if g in present]
-        return tuple(known + sorted(present - set(known)))
-
-    @property
-    def group_metric_names(self) -> tuple[str, ...]:
-        """Numeric outcome columns of the groups table."""
-        return _numeric_columns(self.groups.schema, GROUP_KEY_COLUMNS)
-
-    def group_seeds(self, scenario: str) -> tuple[int, ...]:
-        """The seeds with group data for one scenario, sorted."""
-        mask = pc.equal(self.groups.column("scenario"), scenario)
-        return tuple(sorted(set(self.groups.filter(mask).column("seed").to_pylist())))
-
-    def caption(self) -> str:
-        """``8 seeds; population 20,000 students; 120 months`` for figure captions."""
-        seeds = {len(self.seeds(s)) for s in self.scenarios}
-        n = f"{seeds.pop()} seeds" if len(seeds) == 1 else f"{min(seeds)}-{max(seeds)} seeds"
-        pop = f"population {self.students:,} students" if self.students else "population unknown"
-        return f"{n} per scenario; {pop}; {self.last_month} months"
-
-
-def load_run(run_dir: Path | str) -> Run:
-    """Read a run folder's metrics table, manifest and per-scenario file metadata.
-
-    Args:
-        run_dir: The run folder.
-
-    Raises:
-        CompareError: When the folder holds no metrics table.
-    """
-    path = Path(run_dir)
-    try:
-        metrics = read_table(path, "metrics")
-    except FileNotFoundError as exc:
-        raise CompareError(str(exc)) from exc
-    if metrics.num_rows == 0:
-        raise CompareError(f"{path} holds no metrics yet")
-    scenario_meta: dict[str, dict[str, Any]] = {}
-    file_meta: dict[str, dict[str, str]] = {}
-    # One file per scenario (its lowest seed) speaks for the scenario's definition and versions.
-    for (name, _), part in sorted(scan_parts(path, "metrics").items()):
-        if name in file_meta:
-            continue
-        meta = read_part_metadata(part)
-        if META_SCENARIO in meta:
-            scenario_meta[name] = json.loads(meta.pop(META_SCENARIO))
-        file_meta[name] = meta
-    return Run(path, metrics, read_manifest(path), scenario_meta, file_meta)
-
-
-def as_run(run: Run | Path | str) -> Run:
-    """A :class:`Run` from a run or its folder."""
-    return run if isinstance(run, Run) else load_run(run)
-
-
-# ==================================================================== statistics
-
-
-def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t with ``df`` degrees of freedom (``df`` may be real).
-
-    Uses scipy when installed; otherwise inverts the t CDF (a regularised incomplete beta
-    function evaluated by continued fraction) by bisection, accurate to about 1e-12.
-    """
-    try:
-        from scipy.stats import t as student_t
-    except ImportError:  # scipy is an optional extra
-        return _t_quantile_numpy(p, df)
-    return float(student_t.ppf(p, df))
-
-
-def _t_quantile_numpy(p: float, df: float) -> float:
-    if not 0.0 < p < 1.0 or not df > 0.0:
-        raise ValueError(f"t quantile needs 0 < p < 1 and df > 0, got p={p}, df={df}")
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -_t_quantile_numpy(1.0 - p, df)
-    hi = 1.0
-    while _t_cdf(hi, df) < p:
-        hi *= 2.0
-    lo = 0.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if _t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-13 * hi:
-            break
-    return 0.5 * (lo + hi)
-
-
-def _t_cdf(t: float, df: float) -> float:
-    tail = 0.5 * _betainc(0.5 * df, 0.5, df / (df + t * t))
-    return 1.0 - tail if t > 0 else tail
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta I_x(a, b) (continued fraction, Lentz's method)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    # The continued fraction converges fast only for x below (a+1)/(a+b+2); use symmetry above.
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    tiny = 1e-300
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 500):
-        for num in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-15:
-            break
-    return h
-
-
-@dataclass(frozen=True)
-class PairedResult:
-    """A paired comparison of one scenario with the baseline on one metric.
-
-    Attributes:
-        n: Seeds used (those where both values are defined).
-        baseline_mean: Mean of the baseline's per-seed values.
-        scenario_mean: Mean of the scenario's per-seed values.
-        difference: Mean per-seed paired difference, scenario - baseline.
-        ci_low: Lower bound of the difference's interval.
-        ci_high: Upper bound.
-        relative: ``scenario_mean / baseline_mean - 1``.
-        rel_ci_low: Lower bound of the relative difference's interval.
-        rel_ci_high: Upper bound.
-        unpaired_ci_width: Width of the interval that ignores pairing (Welch, or an unpaired
-            bootstrap), for comparison.
-    """
-
-    n: int
-    baseline_mean: float
-    scenario_mean: float
-    difference: float
-    ci_low: float
-    ci_high: float
-    relative: float
-    rel_ci_low: float
-    rel_ci_high: float
-    unpaired_ci_width: float
-
-    @property
-    def excludes_zero(self) -> bool:
-        """Whether the difference's interval lies wholly above or below zero."""
-        return bool(self.ci_low > 0.0 or self.ci_high < 0.0)
-
-
-def paired_difference(
-    baseline: np.ndarray,
-    scenario: np.ndarray,
-    *,
-    confidence: float = CONFIDENCE,
-    method: Method = "t",
-    n_boot: int = 10_000,
-    boot_seed: int = 0,
-) -> PairedResult:
-    """Compare per-seed values of a scenario with the baseline's on the same seeds.
-
-    Args:
-        baseline: Baseline value per seed.
-        scenario: Scenario value per seed, aligned with ``baseline`` (same seed order).
-        confidence: Interval coverage.
-        method: ``t`` (t-interval on the paired differences) or ``bootstrap`` (percentile
-            interval over ``n_boot`` resamples of seeds, seeded by ``boot_seed``).
-        n_boot: Bootstrap resamples.
-        boot_seed: Seed of the bootstrap's generator.
-
-    Returns:
-        The result; intervals are NaN with fewer than two usable seeds. Seeds where either value
-        is NaN (a metric undefined in every month of the window) are left out of both.
-    """
-    if method not in METHODS:
-        raise CompareError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    b = np.asarray(baseline, dtype=float)
-    s = np.asarray(scenario, dtype=float)
-    keep = ~(np.isnan(b) | np.isnan(s))
-    b, s = b[keep], s[keep]
-    n = int(b.size)
-    nan = math.nan
-    if n == 0:
-        return PairedResult(0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
-    mb, ms = float(b.mean()), float(s.mean())
-    d = s - b
-    diff = float(d.mean())
-    ratio = ms / mb if mb != 0.0 else nan
-    rel = ratio - 1.0
-    if n < 2:
-        return PairedResult(n, mb, ms, diff, nan, nan, rel, nan, nan, nan)
-    alpha = 1.0 - confidence
-    if method == "t":
-        q = t_quantile(1.0 - alpha / 2.0, n - 1)
-        half = q * float(d.std(ddof=1)) / math.sqrt(n)
-        lo, hi = diff - half, diff + half
-        if mb != 0.0:
-            z = (s - ratio * b) / mb
-            rel_half = q * float(z.std(ddof=1)) / math.sqrt(n)
-            rel_lo, rel_hi = rel - rel_half, rel + rel_half
-        else:
-            rel_lo = rel_hi = nan
-        unpaired = _welch_width(b, s, confidence)
-    else:
-        rng = np.random.default_rng(boot_seed)
-        idx = rng.integers(0, n, size=(n_boot, n))
-        qs = (alpha / 2.0, 1.0 - alpha / 2.0)
-        lo, hi = (float(v) for v in np.quantile(d[idx].mean(axis=1), qs))
-        if mb != 0.0:
-            boot_b = b[idx].mean(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratios = s[idx].mean(axis=1) / boot_b - 1.0
-            rel_lo, rel_hi = (float(v) for v in np.quantile(ratios, qs))
-        else:
-            rel_lo = rel_hi = nan
-        other = rng.integers(0, n, size=(n_boot, n))
-        unpaired_lo, unpaired_hi = np.quantile(s[other].mean(axis=1) - b[idx].mean(axis=1), qs)
-        unpaired = float(unpaired_hi - unpaired_lo)
-    return PairedResult(n, mb, ms, diff, lo, hi, rel, rel_lo, rel_hi, unpaired)
-
-
-def _welch_width(b: np.ndarray, s: np.ndarray, confidence: float) -> float:
-    """Width of the Welch interval for mean(s) - mean(b), treating the samples as independent."""
-    vb, vs = float(b.var(ddof=1)) / b.size, float(s.var(ddof=1)) / s.size
-    if vb + vs == 0.0:
-        return 0.0
-    df = (vb + vs) ** 2 / (vb**2 / (b.size - 1) + vs**2 / (s.size - 1))
-    return 2.0 * t_quantile(1.0 - (1.0 - confidence) / 2.0, df) * math.sqrt(vb + vs)
-
-
-# ==================================================================== per-seed values
-
-
-def seed_values(
-    table: pa.Table,
-    metrics: Sequence[str],
-    window: Window,
-    keys: Sequence[str] = ("scenario", "seed"),
-) -> pa.Table:
-    """Each metric averaged over the window's months, per ``keys`` (scenario and seed).
-
-    NaN (a month where a mean is undefined, such as no MC-holder hires) is skipped; a value is
-    null when it is undefined in every month of the window.
-
-    Args:
-        table: Monthly table with ``month``, the key columns and the metrics.
-        metrics: Metric columns to average.
-        window: Months to average over.
-        keys: Grouping columns (later group-level tables add their group columns here).
-
-    Returns:
-        One row per key combination, sorted by the keys, with one column per metric.
-    """
-    month = table.column("month")
-    rows = table.filter(
-        pc.and_(pc.greater_equal(month, window.first), pc.less_equal(month, window.last))
-    )
-    cols: dict[str, pa.Array] = {k: rows.column(k) for k in keys}
-    for m in metrics:
-        col = pc.cast(rows.column(m), pa.float64())
-        cols[m] = pc.if_else(pc.is_nan(col), pa.scalar(None, pa.float64()), col)
-    grouped = pa.table(cols).group_by(list(keys)).aggregate([(m, "mean") for m in metrics])
-    grouped = grouped.rename_columns([c.removesuffix("_mean") for c in grouped.column_names])
-    return grouped.select([*keys, *metrics]).sort_by([(k, "ascending") for k in keys])
-
-
-def _by_seed(values: pa.Table, scenario: str, metric: str) -> dict[int, float]:
-    rows = values.filter(pc.equal(values.column("scenario"), scenario))
-    return {
-        int(seed): (math.nan if v is None else float(v))
-        for seed, v in zip(
-            rows.column("seed").to_pylist(), rows.column(metric).to_pylist(), strict=True
-        )
-    }
+CompareError = AnalysisError
+"""A comparison that cannot be made honestly (seeds differ, unknown metric, no baseline): the
+one error of run folders and their analysis (:class:`sim.store.AnalysisError`)."""
 
 
 # ==================================================================== comparison
@@ -607,14 +148,90 @@ def check_seeds(scenario: str, s_seeds: Sequence[int], base: str, b_seeds: Seque
 
 
 @dataclass(frozen=True)
+class PairedOptions:
+    """How a comparison computes its intervals (see :func:`sim.stats.paired_difference`).
+
+    Attributes:
+        method: ``t`` or ``bootstrap``.
+        confidence: Interval coverage.
+        n_boot: Bootstrap resamples.
+        boot_seed: Bootstrap generator seed.
+    """
+
+    method: Method = "t"
+    confidence: float = CONFIDENCE
+    n_boot: int = 10_000
+    boot_seed: int = 0
+
+    @property
+    def label(self) -> str:
+        """``paired t`` or ``paired bootstrap`` (the ``method`` column)."""
+        return "paired t" if self.method == "t" else "paired bootstrap"
+
+    def paired(self, b: Mapping[int, float], v: Mapping[int, float]) -> PairedResult:
+        """:func:`sim.stats.paired_difference` of per-seed values keyed by seed (the
+        baseline's seeds; a seed the scenario lacks counts as undefined)."""
+        order = sorted(b)
+        return paired_difference(
+            np.array([b[k] for k in order]),
+            np.array([v.get(k, math.nan) for k in order]),
+            confidence=self.confidence,
+            method=self.method,
+            n_boot=self.n_boot,
+            boot_seed=self.boot_seed,
+        )
+
+
+@dataclass(frozen=True)
 class _Setup:
-    """What a comparison compares: runs, scenarios, window and the baseline's label."""
+    """What a comparison compares: runs, scenarios, window, the baseline and how to pair."""
 
     run: Run
     base_run: Run
+    baseline: str
     compared: tuple[str, ...]
     window: Window
-    base_label: str
+    against: bool
+    options: PairedOptions
+
+    @property
+    def base_label(self) -> str:
+        """The baseline as the ``baseline`` column names it (``run/name`` from another run)."""
+        return f"{self.base_run.name}/{self.baseline}" if self.against else self.baseline
+
+    def row(self, scenario: str, metric: str, unit: str, r: PairedResult, **extra: Any) -> dict:
+        """One row of a comparison table: the scenario's effect on a metric (``extra`` adds
+        columns, such as the group)."""
+        return {
+            "scenario": scenario,
+            "baseline": self.base_label,
+            "metric": metric,
+            "unit": unit,
+            "first_month": self.window.first,
+            "last_month": self.window.last,
+            **_effect_columns(r),
+            "method": self.options.label,
+            "confidence": self.options.confidence,
+            **extra,
+        }
+
+    def table(self, rows: list[dict[str, Any]], schema: pa.Schema, **info: Any) -> pa.Table:
+        """The rows as a table, with how it was computed in its ``hiresim.compare`` metadata
+        (``info`` adds keys, such as the group kind)."""
+        win, label, confidence = self.window, self.options.label, self.options.confidence
+        meta = {
+            "run": str(self.run.path),
+            "against": str(self.base_run.path) if self.against else None,
+            "baseline": self.baseline,
+            **info,
+            "window": [win.first, win.last],
+            "method": label,
+            "confidence": confidence,
+            "note": describe(label, confidence, win, self.base_label),
+        }
+        return pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(
+            {"hiresim.compare": json.dumps(meta)}
+        )
 
 
 def require_baseline(base_run: Run, baseline: str) -> None:
@@ -626,6 +243,33 @@ def require_baseline(base_run: Run, baseline: str) -> None:
         )
 
 
+def check_scenarios(run: Run, scenarios: Sequence[str] | None) -> tuple[str, ...]:
+    """The scenarios named, once each (all of the run's when none are named).
+
+    Raises:
+        CompareError: Naming a scenario the run lacks, with the list of those it has.
+    """
+    if not scenarios:
+        return run.scenarios
+    unknown = [s for s in scenarios if s not in run.scenarios]
+    if unknown:
+        raise CompareError(
+            f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
+            f"present: {', '.join(run.scenarios)}"
+        )
+    return tuple(dict.fromkeys(scenarios))
+
+
+def _compared(run: Run, baseline: str, scenarios: Sequence[str] | None, against: bool) -> tuple:
+    """The scenarios to compare: those named (checked), else all but the baseline (all of them
+    against another run's baseline)."""
+    if scenarios:
+        return check_scenarios(run, scenarios)
+    if against:
+        return run.scenarios
+    return tuple(s for s in run.scenarios if s != baseline)
+
+
 def _setup(
     run: Run,
     base_run: Run,
@@ -633,45 +277,20 @@ def _setup(
     scenarios: Sequence[str] | None,
     month: int | None,
     window: Window | str | None,
+    options: PairedOptions,
     against: bool,
-) -> _Setup:
-    """Check the scenarios and resolve the window (the baseline is checked already)."""
-    if scenarios:
-        unknown = [s for s in scenarios if s not in run.scenarios]
-        if unknown:
-            raise CompareError(
-                f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
-                f"present: {', '.join(run.scenarios)}"
-            )
-        compared = tuple(dict.fromkeys(scenarios))
-    elif against:
-        compared = run.scenarios
-    else:
-        compared = tuple(s for s in run.scenarios if s != baseline)
-    win = resolve_window(min(run.last_month, base_run.last_month), month=month, window=window)
-    base_label = f"{base_run.name}/{baseline}" if against else baseline
-    return _Setup(run, base_run, compared, win, base_label)
-
-
-def _paired(
-    b: dict[int, float],
-    v: dict[int, float],
     *,
-    confidence: float,
-    method: Method,
-    n_boot: int,
-    boot_seed: int,
-) -> PairedResult:
-    """:func:`paired_difference` of per-seed values keyed by seed (the baseline's seeds)."""
-    order = sorted(b)
-    return paired_difference(
-        np.array([b[k] for k in order]),
-        np.array([v.get(k, math.nan) for k in order]),
-        confidence=confidence,
-        method=method,
-        n_boot=n_boot,
-        boot_seed=boot_seed,
-    )
+    groups: bool = False,
+) -> _Setup:
+    """Check the scenarios, resolve the window and check that each scenario has the baseline's
+    seeds (in the groups table with ``groups``); the baseline is checked already."""
+    compared = _compared(run, baseline, scenarios, against)
+    win = resolve_window(min(run.last_month, base_run.last_month), month=month, window=window)
+    seeds = Run.group_seeds if groups else Run.seeds
+    b_seeds = seeds(base_run, baseline)
+    for s in compared:
+        check_seeds(s, seeds(run, s), baseline, b_seeds)
+    return _Setup(run, base_run, baseline, compared, win, against, options)
 
 
 def _effect_columns(r: PairedResult) -> dict[str, Any]:
@@ -692,34 +311,6 @@ def _effect_columns(r: PairedResult) -> dict[str, Any]:
         "unpaired_ci_width": r.unpaired_ci_width,
         "width_vs_unpaired": vs_unpaired,
     }
-
-
-def _result(
-    rows: list[dict[str, Any]],
-    schema: pa.Schema,
-    setup: _Setup,
-    baseline: str,
-    method_label: str,
-    confidence: float,
-    against: bool,
-    **info: Any,
-) -> pa.Table:
-    """A comparison's rows as a table, with how it was computed in its ``hiresim.compare``
-    metadata (``info`` adds keys, such as the group kind)."""
-    win = setup.window
-    meta = {
-        "run": str(setup.run.path),
-        "against": str(setup.base_run.path) if against else None,
-        "baseline": baseline,
-        **info,
-        "window": [win.first, win.last],
-        "method": method_label,
-        "confidence": confidence,
-        "note": describe(method_label, confidence, win, setup.base_label),
-    }
-    return pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(
-        {"hiresim.compare": json.dumps(meta)}
-    )
 
 
 def metric_unit(metric: str) -> str:
@@ -780,34 +371,23 @@ def compare(
         missing = [m for m in names if m not in base_run.metric_names]
         if missing:
             raise CompareError(f"metric {', '.join(missing)} not in {base_run.path}")
-    setup = _setup(run, base_run, baseline, scenarios, month, window, against is not None)
-    win = setup.window
-    b_seeds = base_run.seeds(baseline)
-    for s in setup.compared:
-        check_seeds(s, run.seeds(s), baseline, b_seeds)
-
-    values = seed_values(run.metrics, names, win)
-    base_values = values if against is None else seed_values(base_run.metrics, names, win)
-    method_label = "paired t" if method == "t" else "paired bootstrap"
-    stats = {"confidence": confidence, "method": method, "n_boot": n_boot, "boot_seed": boot_seed}
-    rows: list[dict[str, Any]] = []
-    for s in setup.compared:
-        for m in names:
-            r = _paired(_by_seed(base_values, baseline, m), _by_seed(values, s, m), **stats)
-            rows.append(
-                {
-                    "scenario": s,
-                    "baseline": setup.base_label,
-                    "metric": m,
-                    "unit": METRICS_BY_NAME[m].unit if m in METRICS_BY_NAME else "",
-                    "first_month": win.first,
-                    "last_month": win.last,
-                    **_effect_columns(r),
-                    "method": method_label,
-                    "confidence": confidence,
-                }
-            )
-    return _result(rows, _SCHEMA, setup, baseline, method_label, confidence, against is not None)
+    options = PairedOptions(method, confidence, n_boot, boot_seed)
+    setup = _setup(run, base_run, baseline, scenarios, month, window, options, against is not None)
+    values = seed_values(run.metrics, names, setup.window)
+    base_values = values if against is None else seed_values(base_run.metrics, names, setup.window)
+    rows = [
+        setup.row(
+            s,
+            m,
+            METRICS_BY_NAME[m].unit if m in METRICS_BY_NAME else "",
+            options.paired(
+                by_seed(base_values, m, scenario=baseline), by_seed(values, m, scenario=s)
+            ),
+        )
+        for s in setup.compared
+        for m in names
+    ]
+    return setup.table(rows, _SCHEMA)
 
 
 _SCHEMA = pa.schema(
@@ -1021,83 +601,108 @@ def compare_groups(
     """
     run = as_run(run)
     base_run = as_run(against) if against is not None else run
-    labels = check_group_kind(run, by)
-    require_baseline(base_run, baseline)
-    names = check_group_metrics(run, metrics)
-    if against is not None:
-        check_group_kind(base_run, by)
-        missing = [m for m in names if m not in base_run.group_metric_names]
-        if missing:
-            raise CompareError(f"group metric {', '.join(missing)} not in {base_run.path}")
-    if gap is not None:
-        unknown = [g for g in gap if g not in labels]
-        if unknown or len(gap) != 2 or gap[0] == gap[1]:
-            raise CompareError(
-                f"invalid gap {' - '.join(gap)}: expected two different groups of {by!r} "
-                f"({', '.join(labels)})"
-            )
-        gap = (gap[0], gap[1])
-    setup = _setup(run, base_run, baseline, scenarios, month, window, against is not None)
-    win = setup.window
-    b_seeds = base_run.group_seeds(baseline)
-    for s in setup.compared:
-        check_seeds(s, run.group_seeds(s), baseline, b_seeds)
-
-    values = _group_values(run, by, names, win)
-    base_values = values if against is None else _group_values(base_run, by, names, win)
-    method_label = "paired t" if method == "t" else "paired bootstrap"
-    stats = {"confidence": confidence, "method": method, "n_boot": n_boot, "boot_seed": boot_seed}
+    labels, names, gap = _check_group_request(run, base_run, by, baseline, metrics, gap)
+    options = PairedOptions(method, confidence, n_boot, boot_seed)
+    other = against is not None
+    setup = _setup(run, base_run, baseline, scenarios, month, window, options, other, groups=True)
+    values = _group_values(run, by, names, setup.window)
+    base_values = values if against is None else _group_values(base_run, by, names, setup.window)
     rows: list[dict[str, Any]] = []
-
-    def row(s: str, m: str, group: str, r: PairedResult, **extra: Any) -> dict[str, Any]:
-        return {
-            "scenario": s,
-            "baseline": setup.base_label,
-            "group_kind": by,
-            "row_type": "group",
-            "group": group,
-            "metric": m,
-            "unit": group_unit(m),
-            "first_month": win.first,
-            "last_month": win.last,
-            **_effect_columns(r),
-            "method": method_label,
-            "confidence": confidence,
-            **extra,
-        }
-
     for s in setup.compared:
         for m in names:
             b = {g: base_values.get((baseline, g, m), {}) for g in labels}
             v = {g: values.get((s, g, m), {}) for g in labels}
-            for g in labels:
-                rows.append(row(s, m, g, _paired(b[g], v[g], **stats)))
+            unit = group_unit(m)
+            rows += [
+                setup.row(s, m, unit, options.paired(b[g], v[g]), **_group_columns(by, g))
+                for g in labels
+            ]
             picked = gap_groups(by, labels, b, gap)
-            if picked is None:
-                continue
-            top, bottom, rule = picked
-            nan = math.nan
-            b_gap = {k: x - b[bottom].get(k, nan) for k, x in b[top].items()}
-            v_gap = {k: v[top].get(k, nan) - v[bottom].get(k, nan) for k in b_gap}
-            change = _paired(b_gap, v_gap, **stats)
-            both = [k for k in b_gap if math.isfinite(b_gap[k]) and math.isfinite(v_gap[k])]
-            level = _paired({k: b[bottom][k] for k in both}, {k: b[top][k] for k in both}, **stats)
-            rows.append(
-                row(
-                    s,
-                    m,
-                    f"{top} - {bottom}",
-                    change,
-                    row_type="gap",
-                    top_group=top,
-                    bottom_group=bottom,
-                    gap_rule=GAP_RULES[rule],
-                    baseline_ci_low=level.ci_low,
-                    baseline_ci_high=level.ci_high,
-                )
-            )
-    return _result(
-        rows, _GROUP_SCHEMA, setup, baseline, method_label, confidence, against is not None, by=by
+            if picked is not None:
+                rows.append(_gap_row(setup, by, s, m, b, v, picked))
+    return setup.table(rows, _GROUP_SCHEMA, by=by)
+
+
+def _check_group_request(
+    run: Run,
+    base_run: Run,
+    by: str,
+    baseline: str,
+    metrics: Sequence[str] | None,
+    gap: tuple[str, str] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, str] | None]:
+    """Check a :func:`compare_groups` request: the group kind, the baseline, the outcomes (in
+    both runs) and the gap's groups.
+
+    Returns:
+        The kind's groups, the outcomes to compare and the gap pair (None: the default rule).
+
+    Raises:
+        CompareError: Naming the first problem and what is available.
+    """
+    labels = check_group_kind(run, by)
+    require_baseline(base_run, baseline)
+    names = check_group_metrics(run, metrics)
+    if base_run is not run:
+        check_group_kind(base_run, by)
+        missing = [m for m in names if m not in base_run.group_metric_names]
+        if missing:
+            raise CompareError(f"group metric {', '.join(missing)} not in {base_run.path}")
+    if gap is None:
+        return labels, names, None
+    unknown = [g for g in gap if g not in labels]
+    if unknown or len(gap) != 2 or gap[0] == gap[1]:
+        raise CompareError(
+            f"invalid gap {' - '.join(gap)}: expected two different groups of {by!r} "
+            f"({', '.join(labels)})"
+        )
+    return labels, names, (gap[0], gap[1])
+
+
+def _group_columns(by: str, group: str, row_type: str = "group") -> dict[str, str]:
+    """The columns that say which group (or gap) a row of :func:`compare_groups` is about."""
+    return {"group_kind": by, "row_type": row_type, "group": group}
+
+
+def _gap_row(
+    setup: _Setup,
+    by: str,
+    scenario: str,
+    metric: str,
+    b: Mapping[str, Mapping[int, float]],
+    v: Mapping[str, Mapping[int, float]],
+    picked: tuple[str, str, str],
+) -> dict[str, Any]:
+    """The gap row of one scenario and metric: the change in ``top - bottom`` paired by seed (a
+    difference-in-differences), with the baseline gap's own interval.
+
+    Args:
+        setup: The comparison.
+        by: The group kind.
+        scenario: The scenario.
+        metric: The outcome.
+        b: Per group, the baseline's per-seed values.
+        v: Per group, the scenario's per-seed values.
+        picked: ``(top, bottom, rule)`` from :func:`gap_groups`.
+    """
+    top, bottom, rule = picked
+    nan = math.nan
+    b_gap = {k: x - b[bottom].get(k, nan) for k, x in b[top].items()}
+    v_gap = {k: v[top].get(k, nan) - v[bottom].get(k, nan) for k in b_gap}
+    change = setup.options.paired(b_gap, v_gap)
+    both = [k for k in b_gap if math.isfinite(b_gap[k]) and math.isfinite(v_gap[k])]
+    level = setup.options.paired({k: b[bottom][k] for k in both}, {k: b[top][k] for k in both})
+    return setup.row(
+        scenario,
+        metric,
+        group_unit(metric),
+        change,
+        **_group_columns(by, f"{top} - {bottom}", "gap"),
+        top_group=top,
+        bottom_group=bottom,
+        gap_rule=GAP_RULES[rule],
+        baseline_ci_low=level.ci_low,
+        baseline_ci_high=level.ci_high,
     )
 
 
@@ -1298,26 +903,20 @@ def compare_who_gains(
     if against is not None:
         check_group_kind(base_run, "mc_status")
     require_baseline(base_run, baseline)
-    setup = _setup(run, base_run, baseline, scenarios, month, window, against is not None)
+    options = PairedOptions(method, confidence, n_boot, boot_seed)
+    other = against is not None
+    setup = _setup(run, base_run, baseline, scenarios, month, window, options, other, groups=True)
     win = setup.window
-    b_seeds = base_run.group_seeds(baseline)
-    for s in setup.compared:
-        check_seeds(s, run.group_seeds(s), baseline, b_seeds)
-
     if against is None:
         values = base_values = _holding_values(run, (baseline, *setup.compared), win)
     else:
         values = _holding_values(run, setup.compared, win)
         base_values = _holding_values(base_run, [baseline], win)
-    method_label = "paired t" if method == "t" else "paired bootstrap"
-    stats = {"confidence": confidence, "method": method, "n_boot": n_boot, "boot_seed": boot_seed}
     rows: list[dict[str, Any]] = []
     for s in setup.compared:
         effects = {
-            (g, m.name): _paired(
-                base_values.get((baseline, g, m.name), {}),
-                values.get((s, g, m.name), {}),
-                **stats,
+            (g, m.name): options.paired(
+                base_values.get((baseline, g, m.name), {}), values.get((s, g, m.name), {})
             )
             for m in EMPLOYMENT_MEASURES
             for g in HOLDING_GROUPS
@@ -1325,29 +924,20 @@ def compare_who_gains(
         verdict, line = employment_verdict(
             *({g: effects[g, m.name] for g in HOLDING_GROUPS} for m in EMPLOYMENT_MEASURES)
         )
-        for m in EMPLOYMENT_MEASURES:
-            for g in HOLDING_GROUPS:
-                rows.append(
-                    {
-                        "scenario": s,
-                        "baseline": setup.base_label,
-                        "group_kind": _WHO_GAINS_KIND,
-                        "row_type": "total" if g == "total" else "group",
-                        "group": g,
-                        "metric": m.name,
-                        "unit": m.unit,
-                        "first_month": win.first,
-                        "last_month": win.last,
-                        **_effect_columns(effects[g, m.name]),
-                        "method": method_label,
-                        "confidence": confidence,
-                        "verdict": verdict,
-                        "verdict_text": line,
-                    }
-                )
-    return _result(
-        rows, _WHO_GAINS_SCHEMA, setup, baseline, method_label, confidence, against is not None
-    )
+        rows += [
+            setup.row(
+                s,
+                m.name,
+                m.unit,
+                effects[g, m.name],
+                **_group_columns(_WHO_GAINS_KIND, g, "total" if g == "total" else "group"),
+                verdict=verdict,
+                verdict_text=line,
+            )
+            for m in EMPLOYMENT_MEASURES
+            for g in HOLDING_GROUPS
+        ]
+    return setup.table(rows, _WHO_GAINS_SCHEMA)
 
 
 _WHO_GAINS_SCHEMA = _GROUP_SCHEMA.append(pa.field("verdict", pa.string())).append(
@@ -1475,48 +1065,45 @@ def display_rows(table: pa.Table) -> tuple[list[str], list[list[str]]]:
         "vs unpaired",
         "",
     ]
-    rows = []
-    for r in table.to_pylist():
-        unit = r["unit"]
-        shown_unit = "%, pp" if _is_share(unit) else unit
-        ratio = r["width_vs_unpaired"]
-        base = r["baseline_mean"]
-        level_decimals = None
-        if base is not None and math.isfinite(base):
-            level_decimals = _decimals(100.0 * base if _is_share(unit) else base, sig=4)
-        if by_group and r["row_type"] == "gap":
-            # A gap is a difference between groups: signed, in pp for shares, with its CI.
-            lo, hi = r["baseline_ci_low"], r["baseline_ci_high"]
-            d = _effect_decimals(base, lo, hi, unit)
-            levels = [
-                format_effect(base, lo, hi, unit, d),
-                format_effect(r["scenario_mean"], None, None, unit, d),
-            ]
-        else:
-            levels = [
-                format_level(r["baseline_mean"], unit, level_decimals),
-                format_level(r["scenario_mean"], unit, level_decimals),
-            ]
-        group = []
-        if by_group:
-            group = [f"gap: {r['group']}" if r["row_type"] == "gap" else r["group"]]
-        rows.append(
-            [
-                r["scenario"],
-                r["metric"],
-                *group,
-                shown_unit,
-                str(r["n_seeds"]),
-                *levels,
-                format_effect(r["difference"], r["ci_low"], r["ci_high"], unit),
-                format_relative(
-                    r["relative_difference"], r["relative_ci_low"], r["relative_ci_high"]
-                ),
-                f"{ratio:.2f}" if ratio is not None and math.isfinite(ratio) else "n/a",
-                "*" if r["excludes_zero"] else "",
-            ]
-        )
-    return header, rows
+    return header, [_display_row(r, by_group) for r in table.to_pylist()]
+
+
+def _display_row(r: Mapping[str, Any], by_group: bool) -> list[str]:
+    """The text cells of one row of a comparison table (``by_group``: with a group column)."""
+    unit = r["unit"]
+    ratio = r["width_vs_unpaired"]
+    group = []
+    if by_group:
+        group = [f"gap: {r['group']}" if r["row_type"] == "gap" else r["group"]]
+    return [
+        r["scenario"],
+        r["metric"],
+        *group,
+        "%, pp" if _is_share(unit) else unit,
+        str(r["n_seeds"]),
+        *_display_levels(r, gap=by_group and r["row_type"] == "gap"),
+        format_effect(r["difference"], r["ci_low"], r["ci_high"], unit),
+        format_relative(r["relative_difference"], r["relative_ci_low"], r["relative_ci_high"]),
+        f"{ratio:.2f}" if ratio is not None and math.isfinite(ratio) else "n/a",
+        "*" if r["excludes_zero"] else "",
+    ]
+
+
+def _display_levels(r: Mapping[str, Any], *, gap: bool) -> list[str]:
+    """The baseline and scenario means of a row, to the same decimals; a gap (a difference
+    between groups) signed, in pp for shares, the baseline's with its CI."""
+    unit, base = r["unit"], r["baseline_mean"]
+    if gap:
+        lo, hi = r["baseline_ci_low"], r["baseline_ci_high"]
+        d = _effect_decimals(base, lo, hi, unit)
+        return [
+            format_effect(base, lo, hi, unit, d),
+            format_effect(r["scenario_mean"], None, None, unit, d),
+        ]
+    decimals = None
+    if base is not None and math.isfinite(base):
+        decimals = _decimals(100.0 * base if _is_share(unit) else base, sig=4)
+    return [format_level(base, unit, decimals), format_level(r["scenario_mean"], unit, decimals)]
 
 
 def table_note(table: pa.Table) -> str:
@@ -1558,20 +1145,6 @@ def describe_groups(table: pa.Table) -> str:
     return text
 
 
-def _clean(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
-
-
-def table_to_csv(table: pa.Table) -> str:
-    """A table as CSV text: a header row, full-precision numbers, empty cells for NaN/null."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for r in table.to_pylist():
-        writer.writerow(["" if _clean(v) is None else v for v in r.values()])
-    return buf.getvalue()
-
-
 def format_table(table: pa.Table, fmt: Format = "table") -> str:
     """Render a :func:`compare` or :func:`compare_groups` table as text, Markdown, CSV or JSON.
 
@@ -1588,36 +1161,19 @@ def format_table(table: pa.Table, fmt: Format = "table") -> str:
     if fmt == "csv":
         return table_to_csv(table)
     if fmt == "json":
-        rows = [{k: _clean(v) for k, v in r.items()} for r in table.to_pylist()]
-        doc: dict[str, Any] = {"note": table_note(table), "rows": rows}
+        doc: dict[str, Any] = {"note": table_note(table), "rows": clean(table.to_pylist())}
         if "verdict_text" in table.column_names:
             doc["verdicts"] = verdicts_by_scenario(table)
-        return json.dumps(doc, indent=2) + "\n"
+        return json_text(doc)
     header, rows = display_rows(table)
     left = header.index("n")  # text columns before it, numbers from it on
+    align = "l" * left + "r" * (len(header) - left)
     note = table_note(table)
     verdicts = verdict_lines(table)
     if fmt == "markdown":
-        lines = [f"_{note}_", ""]
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append(
-            "|" + "|".join("---" if i < left else "---:" for i in range(len(header))) + "|"
-        )
-        for row in rows:
-            cells = [c.replace("|", "\\|") for c in row]
-            lines.append("| " + " | ".join(cells) + " |")
-        if verdicts:
-            lines += ["", *(f"- {v}" for v in verdicts)]
-        return "\n".join(lines) + "\n"
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        pairs = enumerate(zip(cells, widths, strict=True))
-        parts = [c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in pairs]
-        return "  ".join(parts).rstrip()
-
-    out = [line(header), line(["-" * w for w in widths])]
-    out += [line(r) for r in rows]
+        text = f"_{note}_\n\n" + markdown_table(header, rows, align)
+        return text + "".join(["\n", *(f"- {v}\n" for v in verdicts)] if verdicts else [])
+    text = text_table(header, rows, align)
     if verdicts:
-        out += ["", "Verdict (employment):", *(f"  {v}" for v in verdicts)]
-    return "\n".join(out) + "\n\n" + textwrap.fill(note, 100) + "\n"
+        text += "\nVerdict (employment):\n" + "".join(f"  {v}\n" for v in verdicts)
+    return text + "\n" + textwrap.fill(note, 100) + "\n"

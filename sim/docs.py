@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from sim.params import REGISTRY, SOURCE_KINDS, TARGETS, Param, iter_params
 from sim.scenario import Policy, RunSettings, Scenario
+from sim.tables import markdown_table, text_table
 
 DOC_PATH = Path("docs") / "parameters.md"
 """Where ``hiresim docs`` writes, relative to the project root."""
@@ -265,33 +265,6 @@ def render_diff(a: Scenario, b: Scenario, fmt: str = "table") -> str:
         out.extend(f"    A policy: {p}" for p in r["a_policies"])
         out.extend(f"    B policy: {p}" for p in r["b_policies"])
     return intro + "\n".join(out) + "\n"
-
-
-# ==================================================================== tables
-
-
-def text_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A plain-text table with a rule under the header; the last column is not padded."""
-    body = [list(map(str, r)) for r in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in body)) for i, h in enumerate(head)]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths, strict=False)]
-        return "  ".join([*padded, cells[-1]]).rstrip()
-
-    rule = ["-" * w for w in widths]
-    return "\n".join([line(list(head)), line(rule), *(line(r) for r in body)]) + "\n"
-
-
-def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A GitHub-flavoured Markdown table ("|" in cells escaped)."""
-    lines = ["| " + " | ".join(map(_md, head)) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 # ==================================================================== docs/parameters.md

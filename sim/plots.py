@@ -33,13 +33,9 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from sim.compare import (
-    CONFIDENCE,
     CompareError,
-    Method,
-    Run,
-    Window,
-    as_run,
     check_metrics,
+    check_scenarios,
     check_seeds,
     compare,
     compare_groups,
@@ -47,12 +43,11 @@ from sim.compare import (
     format_level,
     group_unit,
     require_baseline,
-    resolve_window,
-    seed_values,
-    t_quantile,
-    table_to_csv,
 )
 from sim.metrics import METRICS_BY_NAME
+from sim.stats import CONFIDENCE, Method, Window, mean_ci, resolve_window, seed_values
+from sim.store import Run, as_run
+from sim.tables import table_to_csv
 
 Kind = Literal["timeseries", "difference", "distribution", "tornado", "groups"]
 KINDS: tuple[str, ...] = ("timeseries", "difference", "distribution", "tornado")
@@ -105,30 +100,18 @@ def _matrix(run: Run, scenario: str, metric: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _mean_ci(values: np.ndarray, confidence: float) -> tuple[np.ndarray, ...]:
-    """Per column: seeds with a value, mean, and the t-interval of the mean (NaN when n < 2)."""
-    ok = ~np.isnan(values)
-    n = ok.sum(axis=0)
-    filled = np.where(ok, values, 0.0)
-    mean = np.full(values.shape[1], np.nan)
-    np.divide(filled.sum(axis=0), n, out=mean, where=n > 0)
-    dev = np.where(ok, values - mean, 0.0)
-    half = np.full(values.shape[1], np.nan)
-    for j in np.flatnonzero(n >= 2):
-        sd = math.sqrt(float((dev[:, j] ** 2).sum()) / (n[j] - 1))
-        half[j] = t_quantile(1.0 - (1.0 - confidence) / 2.0, n[j] - 1) * sd / math.sqrt(n[j])
-    return n, mean, mean - half, mean + half
+    """Per column (month): seeds with a value, and :func:`sim.stats.mean_ci` of those values."""
+    n = np.isfinite(values).sum(axis=0)
+    cols = [mean_ci(values[:, j], confidence) for j in range(values.shape[1])]
+    mean, lo, hi = (np.array([c[i] for c in cols], dtype=float) for i in range(3))
+    return n, mean, lo, hi
 
 
 def _selected(run: Run, scenarios: Sequence[str] | None) -> tuple[str, ...]:
-    if not scenarios:
-        return run.scenarios
-    unknown = [s for s in scenarios if s not in run.scenarios]
-    if unknown:
-        raise PlotError(
-            f"scenario {', '.join(map(repr, unknown))} not found in {run.path}; scenarios "
-            f"present: {', '.join(run.scenarios)}"
-        )
-    return tuple(dict.fromkeys(scenarios))
+    try:
+        return check_scenarios(run, scenarios)
+    except CompareError as exc:
+        raise PlotError(str(exc)) from None
 
 
 def timeseries_data(
@@ -548,7 +531,7 @@ def figure(
     """Build one figure and the table of the numbers it plots.
 
     Args:
-        run: A run folder or a loaded :class:`sim.compare.Run`.
+        run: A run folder or a loaded :class:`sim.store.Run`.
         metric: The metric to plot.
         kind: ``timeseries`` (mean and 95% band across seeds per scenario), ``difference``
             (paired difference from the baseline by month, with its band), ``distribution``

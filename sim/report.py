@@ -25,10 +25,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.compare import (
-    Method,
-    Run,
-    Window,
-    as_run,
     compare,
     compare_groups,
     compare_who_gains,
@@ -38,6 +34,12 @@ from sim.compare import (
 )
 from sim.metrics import METRICS_BY_NAME
 from sim.params import REGISTRY
+from sim.stats import Method, Window
+from sim.store import Run, as_run
+from sim.tables import html_table
+
+if TYPE_CHECKING:
+    from sim.plots import Kind
 
 if TYPE_CHECKING:
     from sim.plots import Kind
@@ -214,16 +216,10 @@ def parameter_differences(
 # ==================================================================== HTML pieces
 
 
-def _table_html(header: Iterable[str], rows: Iterable[Iterable[object]], num_from: int = 99) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="num">{_e(c)}</td>' if i >= num_from else f"<td>{_e(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return _boxed(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+def _table_html(
+    header: Iterable[str], rows: Iterable[Iterable[object]], num_from: int | None = None
+) -> str:
+    return _boxed(html_table(list(header), [list(r) for r in rows], num_from=num_from))
 
 
 def _boxed(table: str) -> str:
@@ -248,23 +244,17 @@ def _comparison_html(
         header = [first[0], *header]
         rows = [[v, *row] for v, row in zip(first[1], rows, strict=True)]
         num_from += 1
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
     gap = (
         table.column("row_type").to_pylist()
         if "row_type" in table.column_names
         else [None] * table.num_rows
     )
-    body = []
-    for row, sig, kind in zip(rows, table.column("excludes_zero").to_pylist(), gap, strict=True):
-        cells = "".join(
-            f'<td class="num">{_e(c)}</td>' if i >= num_from else f"<td>{_e(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        classes = " ".join(c for c in ("sig" if sig else "", kind if kind in _MARKED else "") if c)
-        body.append(f'<tr class="{classes}">{cells}</tr>' if classes else f"<tr>{cells}</tr>")
+    classes = [
+        " ".join(c for c in ("sig" if sig else "", kind if kind in _MARKED else "") if c)
+        for sig, kind in zip(table.column("excludes_zero").to_pylist(), gap, strict=True)
+    ]
     text = f'<p class="note">{_e(table_note(table))}</p>' if note else ""
-    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    return _boxed(table_html) + text
+    return _boxed(html_table(header, rows, num_from=num_from, row_classes=classes)) + text
 
 
 _MARKED = ("gap", "total")

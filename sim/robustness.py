@@ -42,29 +42,20 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.calibrate import CalibrationError, Scale, check_fit_params
-from sim.compare import (
-    CONFIDENCE,
-    CompareError,
-    Window,
-    as_run,
-    check_seeds,
-    format_effect,
-    paired_difference,
-    resolve_window,
-    seed_values,
-    table_to_csv,
-)
+from sim.compare import CompareError, check_seeds, format_effect
 from sim.metrics import METRICS_BY_NAME
 from sim.params import REGISTRY, SHARE_GROUPS, Param, Value
 from sim.scenario import Scenario, ScenarioError
-from sim.store import atomic_path
+from sim.stats import CONFIDENCE, Window, paired_difference, resolve_window, seed_values
+from sim.store import as_run, atomic_path
 from sim.sweep import point_name
+from sim.tables import json_text, markdown_table, table_to_csv, text_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.compare import Run
     from sim.runner import RunPlan
+    from sim.store import Run
 
 __all__ = [
     "DESIGNS",
@@ -1137,16 +1128,6 @@ def influence_line(s: Mapping[str, Any], top: int = 3) -> str:
     return f"{s['metric']}: rank correlation with the effect: {parts}"
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
-
-
 def _csv_rows(summary: Sequence[Mapping[str, Any]]) -> pa.Table:
     rows = []
     for s in summary:
@@ -1180,17 +1161,12 @@ def format_summary(
     Raises:
         RobustnessError: For an unknown format.
     """
-    from sim.docs import markdown_table, text_table
-
     if fmt not in FORMATS:
         raise RobustnessError([f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}"])
     meta = study_meta(points)
     if fmt == "json":
         study = {k: v for k, v in meta.items() if k != "points"}
-        return (
-            json.dumps(_clean({"note": note(meta), "study": study, "metrics": summary}), indent=2)
-            + "\n"
-        )
+        return json_text({"note": note(meta), "study": study, "metrics": summary})
     if fmt == "csv":
         return table_to_csv(_csv_rows(summary))
     render = markdown_table if fmt == "markdown" else text_table

@@ -24,10 +24,7 @@ into a run folder, from which the outputs are read: a screen killed midway resum
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import math
 import textwrap
 from collections.abc import Sequence
@@ -42,8 +39,9 @@ from sim.calibrate import CalibrationError, Scale, check_fit_params
 from sim.metrics import METRICS_BY_NAME
 from sim.params import Param, Value
 from sim.scenario import Scenario, ScenarioError
+from sim.stats import seed_window_means
 from sim.sweep import values_digest
-from sim.targets import seed_window_means
+from sim.tables import csv_text, json_text, markdown_table, text_table
 
 if TYPE_CHECKING:
     from sim.runner import Engine, RunPlan
@@ -524,24 +522,13 @@ def format_result(result: MorrisResult, fmt: str = "table") -> str:
         raise SensitivityError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     rows = result.rows()
     if fmt == "json":
-        clean = [
-            {
-                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in r.items()
-            }
-            for r in rows
-        ]
-        return json.dumps({"output": result.output, "note": result.note(), "rows": clean}) + "\n"
+        return json_text({"output": result.output, "note": result.note(), "rows": rows}, None)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buf.getvalue()
+        return csv_text(list(rows[0]), (r.values() for r in rows))
     share = _share(result.metric)
     unit = "pp" if share else METRICS_BY_NAME[result.metric].unit
     header = ["rank", "parameter", f"mu* ({unit})", "mu* 95% CI", f"mu ({unit})", "sigma", "range"]
-    text_rows = [header]
+    text_rows = []
     for r in rows:
         scale = " log" if r["log_scale"] else ""
         rng = f"[{r['range_low']:g}, {r['range_high']:g}]{scale}"
@@ -557,21 +544,11 @@ def format_result(result: MorrisResult, fmt: str = "table") -> str:
                 rng,
             ]
         )
+    align = "rlrrrrl"
     if fmt == "markdown":
-        lines = ["| " + " | ".join(text_rows[0]) + " |", "|---:|---|---:|---:|---:|---:|---|"]
-        lines += ["| " + " | ".join(r) + " |" for r in text_rows[1:]]
-        return "\n".join(lines) + f"\n\n_{result.note()}_\n"
-    widths = [max(len(r[i]) for r in text_rows) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i in (1, 6) else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    out = [result.output, "", line(header), line(["-" * w for w in widths])]
-    out += [line(r) for r in text_rows[1:]]
-    return "\n".join(out) + "\n\n" + result.note() + "\n"
+        return markdown_table(header, text_rows, align) + f"\n_{result.note()}_\n"
+    table = text_table(header, text_rows, align)
+    return f"{result.output}\n\n{table}\n{result.note()}\n"
 
 
 def plot_result(result: MorrisResult, out: Path | str, *, dpi: int = 150) -> Path:

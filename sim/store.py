@@ -35,10 +35,13 @@ import platform
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -61,6 +64,12 @@ META_VERSION = "hiresim.version"
 _PARTITION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]*$")
 
 log = logging.getLogger(__name__)
+
+
+class AnalysisError(ValueError):
+    """A run folder that cannot be analysed as asked (no metrics yet, no groups table, seeds that
+    differ, an unknown metric or window); the message says what to do. The analysis modules
+    raise it too (:class:`sim.compare.CompareError` is this class)."""
 
 
 class DamagedRunError(ValueError):
@@ -412,3 +421,165 @@ class RunLock:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+# ==================================================================== reading a run for analysis
+
+KEY_COLUMNS: tuple[str, ...] = ("scenario", "seed", "month")
+"""Key columns of the metrics table."""
+GROUP_KEY_COLUMNS: tuple[str, ...] = ("scenario", "seed", "month", "group_kind", "group")
+"""Key columns of the groups table."""
+
+
+def _numeric_columns(schema: pa.Schema, keys: Iterable[str]) -> tuple[str, ...]:
+    """Names of the numeric (float or integer) columns of ``schema`` that are not ``keys``."""
+    skip = set(keys)
+    return tuple(
+        f.name
+        for f in schema
+        if f.name not in skip and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A run folder loaded for analysis.
+
+    Attributes:
+        path: The run folder.
+        metrics: The monthly metrics table (``scenario``, ``seed``, ``month``, metrics).
+        manifest: The manifest (empty when there is none).
+        scenario_meta: Resolved scenario (parsed ``hiresim.scenario`` JSON) by scenario name.
+        file_meta: The other ``hiresim.*``/version metadata of one file per scenario.
+    """
+
+    path: Path
+    metrics: pa.Table
+    manifest: dict[str, Any]
+    scenario_meta: dict[str, dict[str, Any]]
+    file_meta: dict[str, dict[str, str]]
+
+    @property
+    def name(self) -> str:
+        """The run folder's name."""
+        return self.path.resolve().name
+
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        """Scenarios with data, in manifest order (then any others, sorted)."""
+        present = set(self.metrics.column("scenario").to_pylist())
+        listed = [s["name"] for s in self.manifest.get("scenarios", []) if s.get("name") in present]
+        return tuple(listed + sorted(present - set(listed)))
+
+    def seeds(self, scenario: str) -> tuple[int, ...]:
+        """The seeds with data for one scenario, sorted."""
+        mask = pc.equal(self.metrics.column("scenario"), scenario)
+        return tuple(sorted(set(self.metrics.filter(mask).column("seed").to_pylist())))
+
+    @property
+    def last_month(self) -> int:
+        """The last output month in the data."""
+        return int(pc.max(self.metrics.column("month")).as_py())
+
+    @property
+    def students(self) -> int | None:
+        """The population (from the manifest, else from the scenarios' metadata)."""
+        if isinstance(self.manifest.get("students"), int):
+            return int(self.manifest["students"])
+        found = {m.get("run", {}).get("students") for m in self.scenario_meta.values()}
+        found.discard(None)
+        return int(found.pop()) if len(found) == 1 else None
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Numeric metric columns present in the table."""
+        return _numeric_columns(self.metrics.schema, KEY_COLUMNS)
+
+    @property
+    def has_groups(self) -> bool:
+        """Whether the run folder holds a groups table (outcomes by group)."""
+        return bool(scan_parts(self.path, "groups"))
+
+    @cached_property
+    def groups(self) -> pa.Table:
+        """The groups table (``scenario``, ``seed``, ``month``, ``group_kind``, ``group``,
+        outcomes), read on first use.
+
+        Raises:
+            AnalysisError: When the run has no groups table.
+        """
+        if not self.has_groups:
+            raise AnalysisError(
+                f"{self.path} has no groups table (outcomes by group): it was made before runs "
+                "wrote one; run its command again into a new folder to get it"
+            )
+        return read_table(self.path, "groups")
+
+    def group_kinds(self) -> tuple[str, ...]:
+        """Group kinds in the groups table, in :data:`sim.groups.GROUP_KINDS` order."""
+        from sim.groups import GROUP_KINDS_BY_NAME
+
+        present = set(pc.unique(self.groups.column("group_kind")).to_pylist())
+        known = [k for k in GROUP_KINDS_BY_NAME if k in present]
+        return tuple(known + sorted(present - set(known)))
+
+    def group_labels(self, kind: str) -> tuple[str, ...]:
+        """The groups of one kind present in the groups table, in their defined order."""
+        from sim.groups import GROUP_KINDS_BY_NAME
+
+        rows = self.groups.filter(pc.equal(self.groups.column("group_kind"), kind))
+        present = set(pc.unique(rows.column("group")).to_pylist())
+        defined = GROUP_KINDS_BY_NAME[kind].groups if kind in GROUP_KINDS_BY_NAME else ()
+        known = [g for g in defined if g in present]
+        return tuple(known + sorted(present - set(known)))
+
+    @property
+    def group_metric_names(self) -> tuple[str, ...]:
+        """Numeric outcome columns of the groups table."""
+        return _numeric_columns(self.groups.schema, GROUP_KEY_COLUMNS)
+
+    def group_seeds(self, scenario: str) -> tuple[int, ...]:
+        """The seeds with group data for one scenario, sorted."""
+        mask = pc.equal(self.groups.column("scenario"), scenario)
+        return tuple(sorted(set(self.groups.filter(mask).column("seed").to_pylist())))
+
+    def caption(self) -> str:
+        """``8 seeds; population 20,000 students; 120 months`` for figure captions."""
+        seeds = {len(self.seeds(s)) for s in self.scenarios}
+        n = f"{seeds.pop()} seeds" if len(seeds) == 1 else f"{min(seeds)}-{max(seeds)} seeds"
+        pop = f"population {self.students:,} students" if self.students else "population unknown"
+        return f"{n} per scenario; {pop}; {self.last_month} months"
+
+
+def load_run(run_dir: Path | str) -> Run:
+    """Read a run folder's metrics table, manifest and per-scenario file metadata.
+
+    Args:
+        run_dir: The run folder.
+
+    Raises:
+        AnalysisError: When the folder holds no metrics table.
+    """
+    path = Path(run_dir)
+    try:
+        metrics = read_table(path, "metrics")
+    except FileNotFoundError as exc:
+        raise AnalysisError(str(exc)) from exc
+    if metrics.num_rows == 0:
+        raise AnalysisError(f"{path} holds no metrics yet")
+    scenario_meta: dict[str, dict[str, Any]] = {}
+    file_meta: dict[str, dict[str, str]] = {}
+    # One file per scenario (its lowest seed) speaks for the scenario's definition and versions.
+    for (name, _), part in sorted(scan_parts(path, "metrics").items()):
+        if name in file_meta:
+            continue
+        meta = read_part_metadata(part)
+        if META_SCENARIO in meta:
+            scenario_meta[name] = json.loads(meta.pop(META_SCENARIO))
+        file_meta[name] = meta
+    return Run(path, metrics, read_manifest(path), scenario_meta, file_meta)
+
+
+def as_run(run: Run | Path | str) -> Run:
+    """A :class:`Run` from a run or its folder."""
+    return run if isinstance(run, Run) else load_run(run)

@@ -12,20 +12,19 @@ calibrated targets of ``((model mean - value) / tolerance) ** 2``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.compare import CONFIDENCE, t_quantile
 from sim.metrics import METRICS_BY_NAME
 from sim.params import REPORT_2024, REPORT_2025, TARGETS, Target
+from sim.stats import CONFIDENCE, mean_ci, seed_window_means
+from sim.tables import json_text, markdown_table, text_table
 
 __all__ = [
     "FORMATS",
@@ -36,7 +35,6 @@ __all__ = [
     "check_run",
     "distance",
     "format_checks",
-    "seed_window_means",
 ]
 
 Status = Literal["pass", "fail", "no data", "not testable"]
@@ -112,48 +110,6 @@ class TargetCheck:
 
 def _num(x: float) -> float | None:
     return x if math.isfinite(x) else None
-
-
-def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and t-interval of per-seed values: ``(mean, low, high)``; NaN where undefined."""
-    v = np.asarray([x for x in values if math.isfinite(x)], dtype=float)
-    if v.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    if v.size < 2:
-        return mean, math.nan, math.nan
-    half = t_quantile(1.0 - (1.0 - confidence) / 2.0, v.size - 1) * float(v.std(ddof=1))
-    half /= math.sqrt(v.size)
-    return mean, mean - half, mean + half
-
-
-def seed_window_means(metrics: pa.Table, metric: str, window: tuple[int, int]) -> dict[int, float]:
-    """Each seed's mean of ``metric`` over the inclusive month ``window``.
-
-    Args:
-        metrics: Monthly metrics with ``month``, ``metric`` and, for several seeds, ``seed``
-            (a table without ``seed`` is one seed, keyed 0).
-        metric: The metric column.
-        window: ``(first, last)`` output months.
-
-    Returns:
-        Seed to window mean; NaN where the metric is undefined in every month of the window.
-    """
-    first, last = window
-    month = metrics.column("month")
-    rows = metrics.filter(pc.and_(pc.greater_equal(month, first), pc.less_equal(month, last)))
-    seeds = (
-        np.asarray(rows.column("seed").to_numpy(), dtype=np.int64)
-        if "seed" in rows.column_names
-        else np.zeros(rows.num_rows, dtype=np.int64)
-    )
-    values = np.asarray(rows.column(metric).to_numpy(zero_copy_only=False), dtype=float)
-    out: dict[int, float] = {}
-    for seed in np.unique(seeds):
-        v = values[seeds == seed]
-        v = v[np.isfinite(v)]
-        out[int(seed)] = float(v.mean()) if v.size else math.nan
-    return out
 
 
 def check(metrics: pa.Table, targets: Iterable[Target] = TARGETS) -> list[TargetCheck]:
@@ -354,17 +310,10 @@ def format_checks(checks: Sequence[TargetCheck], fmt: str = "table", note: str =
             "distance": _num(distance(checks)),
             "targets": [c.as_dict() for c in checks],
         }
-        return json.dumps(payload, indent=2) + "\n"
+        return json_text(payload)
     rows = display_rows(checks, short=fmt == "table")
+    tail = f"{note}\n" if note else ""
     if fmt == "markdown":
-        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows[1:]]
-        tail = [f"_{note}_", ""] if note else []
-        return "\n".join(lines) + "\n\n" + "\n".join([*tail, summary]) + "\n"
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    out = [line(rows[0]), line(["-" * w for w in widths])] + [line(r) for r in rows[1:]]
-    return "\n".join(out) + "\n\n" + (f"{note}\n" if note else "") + summary + "\n"
+        tail = f"_{note}_\n\n" if note else ""
+        return markdown_table(rows[0], rows[1:]) + "\n" + tail + summary + "\n"
+    return text_table(rows[0], rows[1:]) + "\n" + tail + summary + "\n"

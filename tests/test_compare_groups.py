@@ -24,11 +24,11 @@ from sim.compare import (
     compare_groups,
     display_rows,
     format_table,
-    load_run,
 )
 from sim.groups import GROUP_COLUMNS, GROUP_KINDS, GROUP_KINDS_BY_NAME
 from sim.plots import PlotError, figure, plot
 from sim.report import WHO_GAINS_KINDS, WHO_GAINS_METRICS, build_report
+from sim.store import load_run
 from tests.fakes import BASELINE, IDENTICAL, FakeScenario, group_values, make_run, model_run
 
 SEEDS = (1, 2, 3, 4, 5, 6)

@@ -21,12 +21,13 @@ from typer.testing import CliRunner
 
 from sim import runner, store
 from sim.cli import app as cli
-from sim.compare import compare, compare_groups, display_rows, load_run
+from sim.compare import compare, compare_groups, display_rows
 from sim.explore import views, whatif
 from sim.explore.whatif import Job, JobState, WhatIf
 from sim.params import REGISTRY, Param
 from sim.plots import timeseries_data
 from sim.scenario import load_scenario
+from sim.store import load_run
 from tests.fakes import BASELINE, POLICY, FakeScenario, make_run
 
 pytest.importorskip("dash")

@@ -167,7 +167,7 @@ def test_figures_have_titles_units_legend_and_caption(run_dir: Path) -> None:
 
 
 def test_baseline_is_black_and_colours_are_stable(run_dir: Path) -> None:
-    from sim.compare import load_run
+    from sim.store import load_run
 
     colours = scenario_colours(load_run(run_dir))
     assert colours["baseline"] == "#000000"

@@ -21,7 +21,6 @@ from sim.targets import (
     check_run,
     distance,
     format_checks,
-    seed_window_means,
 )
 
 CAL = calibrated_targets()
@@ -73,19 +72,6 @@ def test_registry_declares_the_issue_targets() -> None:
     } <= names
     for t in CAL:
         assert t.tolerance > 0 and t.window[0] <= t.window[1]
-
-
-def test_seed_window_means_use_only_the_window_and_skip_nan() -> None:
-    table = pa.table(
-        {
-            "seed": [1, 1, 1, 2, 2, 2],
-            "month": [1, 2, 3, 1, 2, 3],
-            "x": [1.0, 3.0, 100.0, math.nan, 4.0, 100.0],
-        }
-    )
-    assert seed_window_means(table, "x", (1, 2)) == {1: 2.0, 2: 4.0}
-    one_seed = table.filter(pa.compute.equal(table.column("seed"), 1)).drop_columns(["seed"])
-    assert seed_window_means(one_seed, "x", (2, 3)) == {0: 51.5}
 
 
 def test_mean_and_t_interval_across_seeds(run_dir: Path) -> None:

@@ -19,13 +19,13 @@ from sim.cli import app
 from sim.compare import (
     VERDICT_RULES,
     CompareError,
-    PairedResult,
     compare_who_gains,
     display_rows,
     employment_verdict,
 )
 from sim.groups import EMPLOYMENT_MEASURES, HOLDING_GROUPS, MC_HOLDER_GROUPS
 from sim.report import build_report
+from sim.stats import PairedResult
 from tests.fakes import BASELINE, IDENTICAL, FakeScenario, group_values, make_run, model_run
 
 SEEDS = (1, 2, 3, 4, 5)

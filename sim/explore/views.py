@@ -29,20 +29,18 @@ import pyarrow.compute as pc
 from sim.compare import (
     GROUP_METRICS,
     CompareError,
-    Run,
     compare,
     compare_groups,
     display_rows,
     group_unit,
-    load_run,
     metric_unit,
-    resolve_window,
     table_note,
 )
 from sim.metrics import METRICS_BY_NAME
 from sim.plots import difference_data, scenario_colours, timeseries_data
 from sim.report import KEY_METRICS
-from sim.store import scan_parts
+from sim.stats import resolve_window
+from sim.store import Run, load_run, scan_parts
 
 RUNS_ROOT = Path("outputs")
 """Where the page looks for run folders besides those named on the command line."""
@@ -124,7 +122,7 @@ def _mtime(path: Path) -> float:
 
 
 def read_run(run_dir: Path | str) -> Run:
-    """:func:`sim.compare.load_run`, reused while the folder's manifest and files are unchanged
+    """:func:`sim.store.load_run`, reused while the folder's manifest and files are unchanged
     (each change of a choice redraws a table and three charts from the same run)."""
     path = Path(run_dir)
     try:
