@@ -18,9 +18,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim import store
-from sim.runner import Progress, RunPlan, execute
-from sim.scenario import load_scenario
+from sim.experiments import store
+from sim.experiments.runner import Progress, RunPlan, execute
+from sim.inputs.scenario import load_scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

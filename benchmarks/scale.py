@@ -17,7 +17,8 @@ in this invocation:
   is the model's student-steps per second over Mesa's agent-steps per second at that N. Mesa's
   per-agent rate is lower at a million agents than at 100k, so the ``--mesa-agents`` option
   measures one fixed N for every size instead (the stricter comparison at large sizes).
-* **sweep**: 2 scenarios x 20 seeds at 100k students on every core, through ``sim.runner`` (as
+* **sweep**: 2 scenarios x 20 seeds at 100k students on every core, through
+``sim.experiments.runner`` (as
   ``hiresim run`` does, writing the Parquet store) when it is available, else a
   ``ProcessPoolExecutor`` over ``run_scenario``; the JSON records which.
 
@@ -86,8 +87,8 @@ def _peak_rss_mb() -> float:
 def child_size(students: int, months: int | None, seed: int, groups: bool) -> dict[str, object]:
     """One baseline run at ``students``, timed in this (fresh) process."""
     t_import = time.perf_counter()
-    from sim.scenario import load_scenario
-    from sim.simulate import run_scenario
+    from sim.experiments.simulate import run_scenario
+    from sim.inputs.scenario import load_scenario
 
     scenario = load_scenario("baseline")
     months = months if months is not None else scenario.run.months
@@ -144,8 +145,8 @@ def _in_child(args: list[str]) -> dict[str, object]:
 
 # ====================================================================== sweep
 def _sweep_task(name: str, seed: int, students: int, months: int | None) -> float:
-    from sim.scenario import load_scenario
-    from sim.simulate import run_scenario
+    from sim.experiments.simulate import run_scenario
+    from sim.inputs.scenario import load_scenario
 
     scenario = load_scenario(name)
     months = months if months is not None else scenario.run.months
@@ -158,10 +159,10 @@ def sweep(
     names: tuple[str, ...], seeds: int, students: int, months: int | None, workers: int
 ) -> dict[str, object]:
     """Every (scenario, seed) run on ``workers`` processes; wall time of the whole sweep."""
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     try:
-        from sim.runner import Progress, RunPlan, execute
+        from sim.experiments.runner import Progress, RunPlan, execute
     except ImportError:  # the runner has not landed: a plain process pool over run_scenario
         execute = None
     resolved = []
@@ -178,7 +179,7 @@ def sweep(
             report = execute(plan, executor="process", workers=workers, progress=quiet)
             if report.exit_code != 0:
                 raise RuntimeError(f"sweep failed: {[f.error for f in report.failed]}")
-        how = "sim.runner.execute (process executor, Parquet store written)"
+        how = "sim.experiments.runner.execute (process executor, Parquet store written)"
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [
@@ -188,7 +189,7 @@ def sweep(
             ]
             for f in futures:
                 f.result()
-        how = "ProcessPoolExecutor over sim.simulate.run_scenario"
+        how = "ProcessPoolExecutor over sim.experiments.simulate.run_scenario"
     wall = time.perf_counter() - t0
     runs = len(names) * seeds
     return {
@@ -335,7 +336,7 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
     for name, c in checks.items():
         print(f"target {name}: {c['value']} -> {'met' if c['met'] else 'NOT met'}")
 
-    from sim import store
+    from sim.experiments import store
 
     return {
         "benchmark": "scale",

@@ -1,4 +1,5 @@
-"""Synthetic run folders in the layout of :mod:`sim.store`, for testing the analysis side.
+"""Synthetic run folders in the layout of :mod:`sim.experiments.store`, for testing the analysis
+side.
 
 The numbers are built so that pairing by seed matters: every scenario shares its seed's
 baseline path (a seed-level level shift plus month-to-month noise, both drawn from the seed
@@ -24,10 +25,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.compare import group_unit
-from sim.groups import GROUP_COLUMNS, GROUP_KINDS
-from sim.metrics import METRIC_NAMES, METRICS
-from sim.params import REGISTRY, Value
+from sim.analysis.compare import group_unit
+from sim.inputs.params import REGISTRY, Value
+from sim.observe.groups import GROUP_COLUMNS, GROUP_KINDS
+from sim.observe.metrics import METRIC_NAMES, METRICS
 
 SEED_SD = 0.05
 """Relative SD of the seed-level shift shared by all scenarios of a seed."""
@@ -256,8 +257,8 @@ def model_run(
     """
     import io
 
-    from sim.runner import Progress, RunPlan, execute
-    from sim.scenario import load_scenario
+    from sim.experiments.runner import Progress, RunPlan, execute
+    from sim.inputs.scenario import load_scenario
 
     scenarios = tuple(
         load_scenario(name).with_run(months=months, students=students, burn_in_months=12)

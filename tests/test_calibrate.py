@@ -11,21 +11,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.calibrate import (
+from sim.analysis.calibrate import (
     DEFAULT_PARAMS,
     CalibrationError,
     Evaluation,
-    Scale,
     calibrate,
     check_fit_params,
     write_scenario,
 )
-from sim.cli import app
-from sim.params import REGISTRY
-from sim.runner import Engine, Progress
-from sim.scenario import load_scenario
-from sim.store import read_table
-from sim.targets import calibrated_targets
+from sim.analysis.targets import calibrated_targets
+from sim.cli.main import app
+from sim.experiments.runner import Engine, Progress
+from sim.experiments.store import read_table
+from sim.experiments.sweep import Scale
+from sim.inputs.params import REGISTRY
+from sim.inputs.scenario import load_scenario
 
 TINY = {"students": 300, "months": 12}
 IN_PROCESS = Engine(workers=1, progress=Progress(mode="quiet"))

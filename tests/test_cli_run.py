@@ -19,10 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from sim import simulate, store
-from sim.cli import app
-from sim.metrics import METRIC_NAMES
-from sim.sweep import design_points, parse_vary
+from sim.cli.main import app
+from sim.experiments import simulate, store
+from sim.experiments.sweep import design_points, parse_vary
+from sim.observe.metrics import METRIC_NAMES
 
 MONTHS = 6
 SEEDS = 3
@@ -50,13 +50,13 @@ extends = "alpha"
 # The model in-process, slowed so that a run can be stopped part-way at a predictable pace.
 SLOW_CLI = (
     "import sys, time\n"
-    "from sim import simulate\n"
+    "from sim.experiments import simulate\n"
     "model = simulate.run_scenario\n"
     "def slow(*a, **k):\n"
     "    time.sleep(0.1)\n"
     "    return model(*a, **k)\n"
     "simulate.run_scenario = slow\n"
-    "from sim.cli import app\n"
+    "from sim.cli.main import app\n"
     "app()\n"
 )
 

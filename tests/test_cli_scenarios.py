@@ -11,10 +11,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sim import docs
-from sim.cli import app, load_or_exit
-from sim.params import REGISTRY
-from sim.scenario import PACKAGE_SCENARIOS
+from sim.analysis import docs
+from sim.cli.common import load_or_exit
+from sim.cli.main import app
+from sim.inputs.params import REGISTRY
+from sim.inputs.scenario import PACKAGE_SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(PACKAGE_SCENARIOS.glob("*.toml"))
@@ -61,7 +62,7 @@ def test_console_script_exits_2_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text(MISSPELT_AND_OUT_OF_RANGE)
     (tmp_path / "syntax.toml").write_text('name = "x"\ndescription = \n')
     out = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "validate", "bad.toml", "syntax.toml"],
+        [sys.executable, "-m", "sim.cli.main", "validate", "bad.toml", "syntax.toml"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -14,9 +14,9 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.compare import CompareError, compare, format_table
-from sim.metrics import METRIC_NAMES
+from sim.analysis.compare import CompareError, compare, format_table
+from sim.cli.main import app
+from sim.observe.metrics import METRIC_NAMES
 from tests.fakes import BASELINE, IDENTICAL, POLICY, FakeScenario, make_run, scenario_values
 
 KEY = ["mean_starting_salary", "recent_grad_unemployment_rate", "mc_holder_share", "hires"]

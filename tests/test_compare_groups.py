@@ -16,8 +16,7 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.compare import (
+from sim.analysis.compare import (
     GROUP_METRICS,
     ORDERED_GAPS,
     CompareError,
@@ -25,10 +24,11 @@ from sim.compare import (
     display_rows,
     format_table,
 )
-from sim.groups import GROUP_COLUMNS, GROUP_KINDS, GROUP_KINDS_BY_NAME
-from sim.plots import PlotError, figure, plot
-from sim.report import WHO_GAINS_KINDS, WHO_GAINS_METRICS, build_report
-from sim.store import load_run
+from sim.analysis.plots import PlotError, figure, plot
+from sim.analysis.report import WHO_GAINS_KINDS, WHO_GAINS_METRICS, build_report
+from sim.cli.main import app
+from sim.experiments.store import load_run
+from sim.observe.groups import GROUP_COLUMNS, GROUP_KINDS, GROUP_KINDS_BY_NAME
 from tests.fakes import BASELINE, IDENTICAL, FakeScenario, group_values, make_run, model_run
 
 SEEDS = (1, 2, 3, 4, 5, 6)
@@ -323,7 +323,7 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_real_run_groups_partition_the_population(real_run: Path) -> None:
-    from sim.store import read_table
+    from sim.experiments.store import read_table
 
     groups = read_table(real_run, "groups").to_pandas()
     metrics = read_table(real_run, "metrics").to_pandas()

@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import demand, market
-from sim.agents import EmployerTable
-from sim.model import HiringModel
-from sim.params import defaults
-from sim.scenario import Scenario, load_scenario, loads_scenario
-from sim.simulate import run_scenario
-from sim.vacancies import VacancyStock
+from sim.experiments.simulate import run_scenario
+from sim.inputs.params import defaults
+from sim.inputs.scenario import Scenario, load_scenario, loads_scenario
+from sim.model import demand, market
+from sim.model.agents import EmployerTable
+from sim.model.model import HiringModel
+from sim.model.vacancies import VacancyStock
 
 SEEDS = (1, 2, 3)
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"

@@ -11,10 +11,10 @@ import copy
 
 import numpy as np
 
-from sim import enrolment
-from sim.model import HiringModel
-from sim.population import DROPOUT, ENROLLED, GRADUATE
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
+from sim.model import enrolment
+from sim.model.model import HiringModel
+from sim.model.population import DROPOUT, ENROLLED, GRADUATE
 
 REPEATS = 200
 

@@ -1,5 +1,5 @@
-"""Expected returns (sim.expectations): realised premiums, adaptive updating with a lag, and the
-choices that follow them."""
+"""Expected returns (sim.model.expectations): realised premiums, adaptive updating with a lag, and
+the choices that follow them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import expectations, learning
-from sim.expectations import NO_RESPONSE, Expectations, realised_premiums
-from sim.params import defaults
-from sim.scenario import load_scenario
-from sim.simulate import run_scenario
+from sim.experiments.simulate import run_scenario
+from sim.inputs.params import defaults
+from sim.inputs.scenario import load_scenario
+from sim.model import expectations, learning
+from sim.model.expectations import NO_RESPONSE, Expectations, realised_premiums
 
 SMALL = {"students": 3000, "months": 36, "burn_in_months": 24}
 STRONG = {  # a response strong enough to see on 3,000 students

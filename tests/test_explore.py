@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim import runner, store
-from sim.cli import app as cli
-from sim.compare import compare, compare_groups, display_rows
+from sim.analysis.compare import compare, compare_groups, display_rows
+from sim.analysis.plots import timeseries_data
+from sim.cli.main import app as cli
+from sim.experiments import runner, store
+from sim.experiments.store import load_run
 from sim.explore import views, whatif
 from sim.explore.whatif import Job, JobState, WhatIf
-from sim.params import REGISTRY, Param
-from sim.plots import timeseries_data
-from sim.scenario import load_scenario
-from sim.store import load_run
+from sim.inputs.params import REGISTRY, Param
+from sim.inputs.scenario import load_scenario
 from tests.fakes import BASELINE, POLICY, FakeScenario, make_run
 
 pytest.importorskip("dash")
@@ -488,7 +488,7 @@ def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path)
 
 def test_report_tables_fit_the_page(browser, tiny_run: Path, tmp_path: Path) -> None:
     """The static report at 1400 px: wide tables scroll inside their box, the page does not."""
-    from sim.report import report
+    from sim.analysis.report import report
 
     # One metric and outcome keep the figures few; the tables keep all their columns.
     path = report(

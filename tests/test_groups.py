@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from sim.groups import GROUP_COLUMNS, GROUP_KINDS, _grouped_median
-from sim.scenario import load_scenario
-from sim.simulate import run_scenario
+from sim.experiments.simulate import run_scenario
+from sim.inputs.scenario import load_scenario
+from sim.observe.groups import GROUP_COLUMNS, GROUP_KINDS, _grouped_median
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import copy
 import numpy as np
 import pytest
 
-from sim import learning
-from sim.model import HiringModel
-from sim.population import ENROLLED, FREE, MC_GENAI, NEVER, Population
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
+from sim.model import learning
+from sim.model.model import HiringModel
+from sim.model.population import ENROLLED, FREE, MC_GENAI, NEVER, Population
 
 REPEATS = 300
 

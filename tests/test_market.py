@@ -1,6 +1,6 @@
 """The labour market's sampling shortcuts keep the law of the straightforward process.
 
-:func:`sim.market.screened_applications` draws only the applications employers screen, from
+:func:`sim.model.market.screened_applications` draws only the applications employers screen, from
 counts. Its law is compared here with the per-application process it replaces (every
 application drawn, then screened), on small markets over many draws: the mean number of screened
 applications of every (vacancy, seeker) pair, the distribution of the number screened per
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import market
-from sim.params import DISCIPLINES
+from sim.inputs.params import DISCIPLINES
+from sim.model import market
 
 N_GROUPS = len(DISCIPLINES)
 
@@ -218,9 +218,9 @@ def test_distinct_uniform_keeps_first_appearances_of_its_draws(
 
 
 def test_skill_as_seen_is_the_skill_of_skills_as_seen() -> None:
-    from sim import enrolment
-    from sim.model import HiringModel
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
+    from sim.model import enrolment
+    from sim.model.model import HiringModel
 
     scenario = load_scenario("baseline").with_run(students=2000, months=14, burn_in_months=2)
     model = HiringModel(scenario, 4)
@@ -325,9 +325,9 @@ def test_best_of_groups_and_runs_pick_the_first_top_scorer(values: list[tuple[in
 
 
 def test_offers_computed_for_a_subset_equal_those_computed_for_all() -> None:
-    from sim import wages
-    from sim.model import HiringModel
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
+    from sim.model import wages
+    from sim.model.model import HiringModel
 
     scenario = load_scenario("baseline").with_run(students=3000, months=1, burn_in_months=1)
     model = HiringModel(scenario, 2)

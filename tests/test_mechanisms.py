@@ -1,7 +1,7 @@
 """Mechanism tests: each would fail if the mechanism it names were missing from the model.
 
 Every comparison is paired by seed (the same seed gives the same population and draws in every
-scenario, see :func:`sim.model.spawn_streams`) and made on means over a window of months, on
+scenario, see :func:`sim.model.model.spawn_streams`) and made on means over a window of months, on
 small populations so the whole file runs in seconds.
 """
 
@@ -14,11 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.model import HiringModel
-from sim.population import GRADUATE
-from sim.recorder import MonthlyRecorder
-from sim.scenario import Scenario, load_scenario, loads_scenario
-from sim.simulate import run_scenario
+from sim.experiments.simulate import run_scenario
+from sim.inputs.scenario import Scenario, load_scenario, loads_scenario
+from sim.model.model import HiringModel
+from sim.model.population import GRADUATE
+from sim.observe.recorder import MonthlyRecorder
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = (1, 2, 3)

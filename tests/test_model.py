@@ -20,11 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import market
-from sim.agents import Employer, University
-from sim.metrics import METRIC_NAMES, METRICS_BY_NAME, RECENT_GRAD_MONTHS
-from sim.model import HiringModel
-from sim.params import (
+from sim.experiments.simulate import run_scenario
+from sim.inputs.params import (
     DISCIPLINES,
     ORDERED_PAIRS,
     REGISTRY,
@@ -33,7 +30,11 @@ from sim.params import (
     Value,
     cross_check,
 )
-from sim.population import (
+from sim.inputs.scenario import Scenario, load_scenario
+from sim.model import market
+from sim.model.agents import Employer, University
+from sim.model.model import HiringModel
+from sim.model.population import (
     ABILITY_QUARTILE_CUTS,
     DROPOUT,
     ENROLLED,
@@ -42,9 +43,8 @@ from sim.population import (
     NEVER,
     NO_EMPLOYER,
 )
-from sim.recorder import MonthlyRecorder
-from sim.scenario import Scenario, load_scenario
-from sim.simulate import run_scenario
+from sim.observe.metrics import METRIC_NAMES, METRICS_BY_NAME, RECENT_GRAD_MONTHS
+from sim.observe.recorder import MonthlyRecorder
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
@@ -181,7 +181,7 @@ def before_step(model: HiringModel) -> Before:
 
 @contextmanager
 def recording_vacancies() -> Iterator[list[np.ndarray]]:
-    """Record the employer of each vacancy open when :func:`sim.market.match` runs."""
+    """Record the employer of each vacancy open when :func:`sim.model.market.match` runs."""
     posted: list[np.ndarray] = []
     original = market.match
 

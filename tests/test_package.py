@@ -55,7 +55,8 @@ def test_import_sim_imports_no_model_plotting_or_web_library() -> None:
 
 def test_compare_and_report_stay_functions_whatever_is_imported_first() -> None:
     kinds = _fresh(
-        "import json, sim; import sim.plots, sim.compare, sim.report; from sim import robustness; "
+        "import json, sim; import sim.analysis.plots, sim.analysis.compare, sim.analysis.report; "
+        "from sim.analysis import robustness; "
         "print(json.dumps([type(sim.compare).__name__, type(sim.report).__name__]))"
     )
     assert kinds == ["function", "function"]

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from sim.metrics import METRIC_NAMES
-from sim.params import REGISTRY, SOURCE_KINDS, TARGETS, Param, cross_check, defaults
+from sim.inputs.params import REGISTRY, SOURCE_KINDS, TARGETS, Param, cross_check, defaults
+from sim.observe.metrics import METRIC_NAMES
 
 EVIDENCE_IDS = (
     "S1",

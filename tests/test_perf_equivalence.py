@@ -23,8 +23,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.scenario import load_scenario
-from sim.simulate import run_scenario
+from sim.experiments.simulate import run_scenario
+from sim.inputs.scenario import load_scenario
 
 STUDENTS, MONTHS, SEEDS = 10_000, 60, (1, 2, 3)
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import store
-from sim.plan import PlanError, plan_run, resolve_run
-from sim.runner import Progress, execute
-from sim.scenario import default_scenario, load_scenario
+from sim.experiments import store
+from sim.experiments.plan import PlanError, plan_run, resolve_run
+from sim.experiments.runner import Progress, execute
+from sim.inputs.scenario import default_scenario, load_scenario
 
 
 def test_names_files_and_objects_plan_the_same_run(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from matplotlib.image import imread
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.plots import KINDS, PlotError, figure, plot, scenario_colours
+from sim.analysis.plots import KINDS, PlotError, figure, plot, scenario_colours
+from sim.cli.main import app
 from tests.fakes import BASELINE, POLICY, FakeScenario, make_run, scenario_values
 
 SEEDS = (1, 2, 3, 4, 5, 6)
@@ -167,7 +167,7 @@ def test_figures_have_titles_units_legend_and_caption(run_dir: Path) -> None:
 
 
 def test_baseline_is_black_and_colours_are_stable(run_dir: Path) -> None:
-    from sim.store import load_run
+    from sim.experiments.store import load_run
 
     colours = scenario_colours(load_run(run_dir))
     assert colours["baseline"] == "#000000"

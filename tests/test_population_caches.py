@@ -1,9 +1,9 @@
 """Population state kept to avoid whole-array passes agrees with those passes.
 
-The exit-month buckets (:meth:`sim.population.Population.exited_by`) must find exactly the rows a
-full scan finds, and per-row values kept with the fields they derive from (the ability quartile)
-(the ability quartile, the rows beyond an ability cut, a value of each row's university) must
-equal their recomputation, on a model
+The exit-month buckets (:meth:`sim.model.population.Population.exited_by`) must find exactly the
+rows a full scan finds, and per-row values kept with the fields they derive from (the ability
+quartile) (the ability quartile, the rows beyond an ability cut, a value of each row's university)
+must equal their recomputation, on a model
 whose freed rows are reused by later intakes; so must the month view's unemployed rows, read from
 the matching round's list.
 """
@@ -13,11 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import learning, metrics
-from sim.model import HiringModel
-from sim.population import FREE, GRADUATE, NEVER, Population, ability_quartile, reset_rows
-from sim.recorder import MonthlyRecorder
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
+from sim.model import learning
+from sim.model.model import HiringModel
+from sim.model.population import FREE, GRADUATE, NEVER, Population, ability_quartile, reset_rows
+from sim.observe import metrics
+from sim.observe.recorder import MonthlyRecorder
 
 
 def _model(months: int, window: int | None = None) -> HiringModel:

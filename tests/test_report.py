@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.params import REGISTRY
-from sim.report import KEY_METRICS, build_report, parameter_differences, report, scenario_summary
+from sim.analysis.report import (
+    KEY_METRICS,
+    build_report,
+    parameter_differences,
+    report,
+    scenario_summary,
+)
+from sim.cli.main import app
+from sim.inputs.params import REGISTRY
 from tests.fakes import BASELINE, IDENTICAL, POLICY, FakeScenario, make_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -104,7 +110,7 @@ def test_report_content(page: tuple[Path, str]) -> None:
 
 
 def test_comparison_table_matches_compare(run_dir: Path, page: tuple[Path, str]) -> None:
-    from sim.compare import compare, display_rows
+    from sim.analysis.compare import compare, display_rows
 
     _, rows = display_rows(compare(run_dir, metrics=list(KEY_METRICS)))
     text = page[1]

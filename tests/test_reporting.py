@@ -1,8 +1,8 @@
 """The month's view and its reporters against a plain computation: one mask per metric and group.
 
 The metrics and the groups table are computed from packed person states counted once per month
-(``sim.metrics.MonthView``). Here every column is computed again the straightforward way, from
-the population arrays with one boolean mask per count, on a small model month by month: counts
+(``sim.observe.metrics.MonthView``). Here every column is computed again the straightforward way,
+from the population arrays with one boolean mask per count, on a small model month by month: counts
 must match exactly, sums up to their order of summation.
 """
 
@@ -11,9 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import metrics
-from sim.groups import GROUP_COLUMNS, GROUP_KINDS, GroupRecorder
-from sim.metrics import (
+from sim.inputs.scenario import load_scenario
+from sim.model.model import HiringModel
+from sim.model.population import ENROLLED, GRADUATE, NO_EMPLOYER, ability_quartile
+from sim.observe import metrics
+from sim.observe.groups import GROUP_COLUMNS, GROUP_KINDS, GroupRecorder
+from sim.observe.metrics import (
     N_STATES,
     RECENT_GRAD_MONTHS,
     STATE_FIELDS,
@@ -21,9 +24,6 @@ from sim.metrics import (
     States,
     pack_states,
 )
-from sim.model import HiringModel
-from sim.population import ENROLLED, GRADUATE, NO_EMPLOYER, ability_quartile
-from sim.scenario import load_scenario
 
 RTOL = 1e-12
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim import __version__, store
-from sim.cli import app
-from sim.results import (
+from sim import __version__
+from sim.analysis.results import (
     CREDIT_ONLY_METRICS,
     HEADLINE_METRICS,
     HEADLINE_SCENARIOS,
@@ -20,6 +19,8 @@ from sim.results import (
     ResultsSettings,
     render,
 )
+from sim.cli.main import app
+from sim.experiments import store
 
 # A tiny setting: a few hundred students, 2 seeds, 24 months (each after the shipped burn-in).
 SIZE = ["--seeds", "2", "--students", "300", "--months", "24"]

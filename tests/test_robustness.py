@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import robustness, store
-from sim.calibrate import Scale
-from sim.params import REGISTRY
-from sim.scenario import load_scenario
+from sim.analysis import robustness
+from sim.experiments import store
+from sim.experiments.sweep import Scale
+from sim.inputs.params import REGISTRY
+from sim.inputs.scenario import load_scenario
 from tests.test_cli_run import _start, _wait_for, invoke
 
 BASE = """\

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim import runner, simulate, store
-from sim.runner import Progress, RunPlan, Task, execute
-from sim.scenario import Scenario, default_scenario
+from sim.experiments import runner, simulate, store
+from sim.experiments.runner import Progress, RunPlan, Task, execute
+from sim.inputs.scenario import Scenario, default_scenario
 
 MONTHS = 6
 

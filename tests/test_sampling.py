@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.sampling import bernoulli_positions, bernoulli_subset, categorical
+from sim.model.sampling import bernoulli_positions, bernoulli_subset, categorical
 
 
 @settings(max_examples=200, deadline=None)

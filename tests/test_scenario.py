@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.params import ORDERED_PAIRS, REGISTRY, SHARE_GROUPS, Value, defaults
-from sim.scenario import (
+from sim.inputs.params import ORDERED_PAIRS, REGISTRY, SHARE_GROUPS, Value, defaults
+from sim.inputs.scenario import (
     PACKAGE_SCENARIOS,
     Policy,
     Problem,
@@ -326,7 +326,7 @@ premium_share = 0.5
 
 def test_hash_is_stable_across_processes() -> None:
     code = (
-        "import sys; from sim.scenario import load_scenario; "
+        "import sys; from sim.inputs.scenario import load_scenario; "
         "print(' '.join(load_scenario(n).hash for n in sys.argv[1:]))"
     )
     expected = " ".join(load_scenario(n).hash for n in SHIPPED)

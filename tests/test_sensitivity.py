@@ -13,11 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim import store
-from sim.cli import app
-from sim.runner import Engine, Progress
-from sim.scenario import load_scenario
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     LEVELS,
     SensitivityError,
     elementary_effects,
@@ -26,6 +22,10 @@ from sim.sensitivity import (
     morris_trajectories,
     plot_result,
 )
+from sim.cli.main import app
+from sim.experiments import store
+from sim.experiments.runner import Engine, Progress
+from sim.inputs.scenario import load_scenario
 
 TINY = {
     "students": 200,
@@ -152,7 +152,7 @@ def test_a_killed_screen_resumes_to_the_same_result(tmp_path: Path) -> None:
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", *args, "--out", str(killed)],
+        [sys.executable, "-m", "sim.cli.main", *args, "--out", str(killed)],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(root)},
         stdout=subprocess.DEVNULL,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.stats import (
+from sim.analysis.stats import (
     AnalysisError,
     Window,
     mean_ci,
@@ -23,7 +23,7 @@ from sim.stats import (
     t_half_width,
     t_quantile,
 )
-from sim.store import load_run
+from sim.experiments.store import load_run
 from tests.fakes import FakeScenario, make_run, scenario_values
 
 # Values in hundredths: seed-level metrics, not denormal numbers whose squares underflow.
@@ -210,9 +210,9 @@ def test_seed_window_means_use_only_the_window_and_skip_nan() -> None:
 @pytest.mark.parametrize(
     ("module", "allowed"),
     [
-        ("store", {"sim", "sim.groups"}),  # experiments: reads run folders, no analysis
+        ("store", {"sim", "sim.observe.groups"}),  # experiments: reads run folders, no analysis
         ("tables", set()),
-        ("stats", {"sim.store"}),
+        ("stats", {"sim.experiments.store"}),
     ],
 )
 def test_shared_modules_import_only_lower_layers(module: str, allowed: set[str]) -> None:

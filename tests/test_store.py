@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from sim import store
-from sim.cli import app
+from sim.cli.main import app
+from sim.experiments import store
 from tests.fakes import BASELINE, POLICY, make_run
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario import Scenario, default_scenario
-from sim.sweep import SweepError, build_sweep, design_points, parse_vary, point_name
+from sim.experiments.sweep import SweepError, build_sweep, design_points, parse_vary, point_name
+from sim.inputs.scenario import Scenario, default_scenario
 
 APPS = "market.applications_per_seeker"  # int in [1, 100]
 SKILL = "wages.skill_return"  # float in [0, 1]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.tables import (
+from sim.analysis.tables import (
     clean,
     csv_text,
     html_table,

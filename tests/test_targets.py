@@ -13,15 +13,15 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.params import TARGETS, TARGETS_BY_NAME, Target
-from sim.targets import (
+from sim.analysis.targets import (
     calibrated_targets,
     check,
     check_run,
     distance,
     format_checks,
 )
+from sim.cli.main import app
+from sim.inputs.params import TARGETS, TARGETS_BY_NAME, Target
 
 CAL = calibrated_targets()
 

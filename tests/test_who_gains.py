@@ -15,17 +15,17 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.compare import (
+from sim.analysis.compare import (
     VERDICT_RULES,
     CompareError,
     compare_who_gains,
     display_rows,
     employment_verdict,
 )
-from sim.groups import EMPLOYMENT_MEASURES, HOLDING_GROUPS, MC_HOLDER_GROUPS
-from sim.report import build_report
-from sim.stats import PairedResult
+from sim.analysis.report import build_report
+from sim.analysis.stats import PairedResult
+from sim.cli.main import app
+from sim.observe.groups import EMPLOYMENT_MEASURES, HOLDING_GROUPS, MC_HOLDER_GROUPS
 from tests.fakes import BASELINE, IDENTICAL, FakeScenario, group_values, make_run, model_run
 
 SEEDS = (1, 2, 3, 4, 5)
@@ -275,8 +275,8 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_real_run_counts_add_up(real_run: Path) -> None:
-    from sim.groups import employment_by_holding
-    from sim.store import read_table
+    from sim.experiments.store import read_table
+    from sim.observe.groups import employment_by_holding
 
     groups = read_table(real_run, "groups")
     by_holding = employment_by_holding(groups, {"baseline": 3000, "genai_across_disciplines": 3000})

@@ -14,8 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.scenario import load_scenario
-from sim.simulate import run_scenario
+from sim.experiments.simulate import run_scenario
+from sim.inputs.scenario import load_scenario
 
 SEEDS = (1, 2, 3)
 RUN = {"students": 10_000, "months": 72}

@@ -25,11 +25,11 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from sim.compare import CompareError
+from sim.analysis.compare import CompareError
 from sim.explore import views, whatif
 from sim.explore.views import Selection, Table
-from sim.params import REGISTRY, Param
-from sim.scenario import Problem, ScenarioError, list_scenarios, load_scenario
+from sim.inputs.params import REGISTRY, Param
+from sim.inputs.scenario import Problem, ScenarioError, list_scenarios, load_scenario
 
 HOST = "127.0.0.1"
 """The page listens on this machine only."""

@@ -1,11 +1,11 @@
 """What the explore page shows of a run folder, as plain data: choices, effect tables, figures.
 
 Every number comes from the analysis functions ``hiresim compare`` and ``hiresim plot`` use
-(:func:`sim.compare.compare`, :func:`sim.compare.compare_groups`,
-:func:`sim.compare.display_rows`, :func:`sim.plots.timeseries_data`,
-:func:`sim.plots.difference_data`): this module only picks their arguments and turns their tables
-into HTML-ready rows and Plotly figure dictionaries. Nothing here imports Dash, so the views are
-tested without a browser or a server.
+(:func:`sim.analysis.compare.compare`, :func:`sim.analysis.compare.compare_groups`,
+:func:`sim.analysis.compare.display_rows`, :func:`sim.analysis.plots.timeseries_data`,
+:func:`sim.analysis.plots.difference_data`): this module only picks their arguments and turns their
+tables into HTML-ready rows and Plotly figure dictionaries. Nothing here imports Dash, so the views
+are tested without a browser or a server.
 
 A folder still being written holds every seed of the scenarios that finished and some seeds of
 the one running. The page compares the seeds finished in the baseline and in every scenario
@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.compare import (
+from sim.analysis.compare import (
     GROUP_METRICS,
     CompareError,
     compare,
@@ -36,11 +36,11 @@ from sim.compare import (
     metric_unit,
     table_note,
 )
-from sim.metrics import METRICS_BY_NAME
-from sim.plots import difference_data, scenario_colours, timeseries_data
-from sim.report import KEY_METRICS
-from sim.stats import resolve_window
-from sim.store import Run, load_run, scan_parts
+from sim.analysis.plots import difference_data, scenario_colours, timeseries_data
+from sim.analysis.report import KEY_METRICS
+from sim.analysis.stats import resolve_window
+from sim.experiments.store import Run, load_run, scan_parts
+from sim.observe.metrics import METRICS_BY_NAME
 
 RUNS_ROOT = Path("outputs")
 """Where the page looks for run folders besides those named on the command line."""
@@ -50,7 +50,7 @@ _SEARCH_DEPTH = 3
 @dataclass(frozen=True)
 class Table:
     """A comparison table as the page shows it: the header and cells of
-    :func:`sim.compare.display_rows`, which rows are gaps or exclude zero, and the note."""
+    :func:`sim.analysis.compare.display_rows`, which rows are gaps or exclude zero, and the note."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
@@ -122,8 +122,8 @@ def _mtime(path: Path) -> float:
 
 
 def read_run(run_dir: Path | str) -> Run:
-    """:func:`sim.store.load_run`, reused while the folder's manifest and files are unchanged
-    (each change of a choice redraws a table and three charts from the same run)."""
+    """:func:`sim.experiments.store.load_run`, reused while the folder's manifest and files are
+    unchanged (each change of a choice redraws a table and three charts from the same run)."""
     path = Path(run_dir)
     try:
         mtime = (path / "manifest.json").stat().st_mtime_ns
@@ -281,7 +281,7 @@ def _selected_run(sel: Selection) -> tuple[Run, tuple[str, ...], tuple[int, ...]
 
 
 def effects(sel: Selection) -> tuple[Table, str]:
-    """The effect table of the chosen metric: :func:`sim.compare.compare`'s rows.
+    """The effect table of the chosen metric: :func:`sim.analysis.compare.compare`'s rows.
 
     Returns:
         The table and a line saying which seeds it uses.
@@ -306,7 +306,7 @@ def _seeds_line(seeds: Sequence[int]) -> str:
 
 
 def _group_table(sel: Selection) -> tuple[Run, tuple[str, ...], pa.Table, str]:
-    """The run, the scenarios compared, :func:`sim.compare.compare_groups`'s table and the
+    """The run, the scenarios compared, :func:`sim.analysis.compare.compare_groups`'s table and the
     outcome compared."""
     metric = sel.group_metric
     if not sel.group_kind or not metric:
@@ -324,7 +324,8 @@ def _group_table(sel: Selection) -> tuple[Run, tuple[str, ...], pa.Table, str]:
 
 
 def group_effects(sel: Selection) -> Table:
-    """Who gains: :func:`sim.compare.compare_groups` rows of the chosen group kind and outcome.
+    """Who gains: :func:`sim.analysis.compare.compare_groups` rows of the chosen group kind and
+    outcome.
 
     Raises:
         CompareError: No groups table, unknown kind, or another refusal.
@@ -489,7 +490,7 @@ def difference_figure(sel: Selection) -> dict[str, Any]:
 
 def group_figure(sel: Selection) -> dict[str, Any]:
     """Who gains: each group's paired effect with its CI, one colour per scenario, and the
-    change in the top-bottom gap (the rows of :func:`sim.compare.compare_groups`)."""
+    change in the top-bottom gap (the rows of :func:`sim.analysis.compare.compare_groups`)."""
     run, compared, table, metric = _group_table(sel)
     k, _ = _scale(metric)
     unit = " pp" if k == 100.0 else ""

@@ -2,15 +2,16 @@
 written as an ordinary scenario file and run against its parent in the background.
 
 A :class:`WhatIf` is rendered as TOML (:meth:`WhatIf.render`) and resolved by
-:func:`sim.scenario.loads_scenario`, so the page's input is checked by the same code, and gets
-the same messages, as a scenario file given to ``hiresim run``. The file extends the parent's
+:func:`sim.inputs.scenario.loads_scenario`, so the page's input is checked by the same code, and
+gets the same messages, as a scenario file given to ``hiresim run``. The file extends the parent's
 nearest ancestor whose policies are all still on: with every policy on that is the parent itself
 and the file lists only the changed parameters.
 
-:class:`Job` runs one what-if at a time through :func:`sim.runner.execute` (the engine of
-``hiresim run``) in a background thread, into an ordinary run folder
-``<root>/<name>-<hash>``, counting tasks through a :class:`sim.runner.Progress`; a cancel stops
-the run when the next task finishes (finished tasks are kept, and the same what-if resumes).
+:class:`Job` runs one what-if at a time through :func:`sim.experiments.runner.execute` (the engine
+of ``hiresim run``) in a background thread, into an ordinary run folder
+``<root>/<name>-<hash>``, counting tasks through a :class:`sim.experiments.runner.Progress`; a
+cancel stops the run when the next task finishes (finished tasks are kept, and the same what-if
+resumes).
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from sim import runner, store
-from sim.compare import CompareError, compare
-from sim.params import REGISTRY, Param, defaults
-from sim.report import KEY_METRICS
-from sim.scenario import (
+from sim.analysis.compare import CompareError, compare
+from sim.analysis.report import KEY_METRICS
+from sim.experiments import runner, store
+from sim.inputs.params import REGISTRY, Param, defaults
+from sim.inputs.scenario import (
     RUN_LIMITS,
     Policy,
     Problem,
@@ -43,7 +44,7 @@ from sim.scenario import (
     load_scenario,
     loads_scenario,
 )
-from sim.scenario_toml import extends_ref, toml_multiline, toml_value
+from sim.inputs.scenario_toml import extends_ref, toml_multiline, toml_value
 
 _ARGS = "(arguments)"
 WHATIF_ROOT = Path("outputs") / "explore"
@@ -67,7 +68,7 @@ STUDENT_RESPONSE: tuple[str, ...] = (
     "students.expectation_weight",
     "students.expectation_lag_months",
 )
-"""How students follow the MC returns they see (sim.expectations): the elasticity has a wide
+"""How students follow the MC returns they see (sim.model.expectations): the elasticity has a wide
 literature range, the weight and lag are assumptions."""
 DEMAND_GROUPS: tuple[str, ...] = ("employers", "market")
 """Parameter groups whose assumptions (labour demand, hiring) are offered."""
@@ -254,7 +255,8 @@ def _differs(value: object, parent: Scenario, name: str) -> bool:
 
 
 def _literal(value: object) -> str:
-    """A value as a TOML literal; numbers and booleans as :mod:`sim.scenario_toml` writes them."""
+    """A value as a TOML literal; numbers and booleans as :mod:`sim.inputs.scenario_toml` writes
+    them."""
     if isinstance(value, bool | int | float) and not (isinstance(value, float) and value != value):
         return toml_value(value)
     if isinstance(value, float):  # NaN
@@ -582,7 +584,7 @@ def write_scenario_file(prepared: Prepared, whatif: WhatIf) -> None:
 
 
 def result_effects(state: JobState, metrics: Sequence[str] = KEY_METRICS) -> pa.Table:
-    """The what-if's effects against its parent (:func:`sim.compare.compare` rows).
+    """The what-if's effects against its parent (:func:`sim.analysis.compare.compare` rows).
 
     Raises:
         CompareError: When the run has no results yet.

@@ -1,0 +1,2 @@
+"""Analysis: statistics, effects, targets, calibration, sensitivity, robustness, plots and
+reports."""

@@ -1,0 +1,1 @@
+"""Experiments: one run, run plans, executors and the run-folder store."""

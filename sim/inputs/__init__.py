@@ -1,0 +1,1 @@
+"""Inputs: the parameter registry with provenance, and scenarios (TOML) and their loader."""

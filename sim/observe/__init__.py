@@ -1,0 +1,1 @@
+"""Observation: what a run records each month (metrics, outcomes by group, snapshots)."""
