@@ -3,12 +3,16 @@ and ``results``."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
@@ -90,7 +94,7 @@ def results_command(
         problems += [p.format() for p in err.problems]
     if problems:
         _exit_problems(problems)
-    _execute(plan, Executor.process, workers, None, quiet)
+    _execute(plan, EngineSettings(workers=workers), quiet)
     try:
         with analysis_errors():
             path = write_results(settings, command)
@@ -167,6 +171,92 @@ AgentsOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """What ``run``, ``sweep`` and ``robustness`` run: ``--seeds``/``--seed-list``, ``--months``,
+    ``--students``, ``--out`` and ``--name`` (None: the scenario's or the default)."""
+
+    seeds: SeedsOpt = None
+    seed_list: SeedListOpt = None
+    months: MonthsOpt = None
+    students: StudentsOpt = None
+    out: OutOpt = None
+    name: NameOpt = None
+
+    def recorded(self) -> dict[str, object]:
+        """These options as recorded in the command line (:func:`_command`)."""
+        values = (self.seeds, self.seed_list, self.months, self.students, self.out, self.name)
+        flags = ("--seeds", "--seed-list", "--months", "--students", "--out", "--name")
+        return dict(zip(flags, values, strict=True))
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where the tasks run: ``--workers``, ``--executor`` and ``--scheduler``, taken by every
+    command that runs the model."""
+
+    workers: WorkersOpt = None
+    executor: ExecutorOpt = Executor.process
+    scheduler: SchedulerOpt = None
+
+    def recorded(self) -> dict[str, object]:
+        """These options as recorded in the command line (:func:`_command`)."""
+        return {
+            "--workers": self.workers,
+            "--executor": self.executor.value if self.executor != Executor.process else None,
+            "--scheduler": self.scheduler,
+        }
+
+
+_SETTINGS = {"run": RunSettings, "execution": EngineSettings}
+"""The settings a command can take, by the name of its parameter (:func:`takes`)."""
+
+
+def takes(*kinds: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the options of the settings ``kinds`` (``"run"``, ``"execution"``).
+
+    The options are declared once, as the fields of :class:`RunSettings` and
+    :class:`EngineSettings`; the command receives them as one object each, as the keyword
+    argument of that name. Typer reads the command's signature, so the options are added to it.
+    """
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(func, eval_str=True)
+        fields_of = {kind: dataclasses.fields(_SETTINGS[kind]) for kind in kinds}
+        hints = {kind: get_type_hints(_SETTINGS[kind], include_extras=True) for kind in kinds}
+        added = [
+            inspect.Parameter(
+                f.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=f.default,
+                annotation=hints[kind][f.name],
+            )
+            for kind in kinds
+            for f in fields_of[kind]
+        ]
+        kept = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in own.parameters.values()
+            if p.name not in kinds
+        ]
+        # The options go where they always stood: before --agents and --quiet, or last.
+        at = next((i for i, p in enumerate(kept) if p.name in ("agents", "quiet")), len(kept))
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> None:
+            for kind in kinds:
+                names = [f.name for f in fields_of[kind]]
+                kwargs[kind] = _SETTINGS[kind](**{n: kwargs.pop(n) for n in names})
+            func(**kwargs)
+
+        params = [*kept[:at], *added, *kept[at:]]
+        command.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+        return command
+
+    return decorate
+
+
 def _seed_option(
     seeds: int | None, seed_list: str | None
 ) -> tuple[int | tuple[int, ...] | None, list[str]]:
@@ -183,21 +273,16 @@ def _seed_option(
 
 
 def _run_settings(
-    scenarios: list[Scenario],
-    seeds: int | None,
-    seed_list: str | None,
-    months: int | None,
-    students: int | None,
-    problems: list[str],
+    scenarios: list[Scenario], run: RunSettings, problems: list[str]
 ) -> tuple[list[Scenario], tuple[int, ...]]:
     """Seeds and the scenarios with the run's months and students
     (:func:`sim.experiments.plan.resolve_run`), for the commands that build their own plans;
     problems are added to ``problems``."""
     from sim.experiments.plan import resolve_run
 
-    chosen, problems_seeds = _seed_option(seeds, seed_list)
+    chosen, problems_seeds = _seed_option(run.seeds, run.seed_list)
     problems += problems_seeds
-    resolved = resolve_run(scenarios, seeds=chosen, months=months, students=students)
+    resolved = resolve_run(scenarios, seeds=chosen, months=run.months, students=run.students)
     problems += resolved.problems
     return list(resolved.scenarios), resolved.seeds
 
@@ -212,24 +297,6 @@ def _command(verb: str, positional: list[str], options: dict[str, object]) -> tu
             elif item is not None and item is not False:
                 argv += [flag, str(item)]
     return tuple(argv)
-
-
-def _run_options(*values: object) -> dict[str, object]:
-    """The recorded run-setting options `run`, `sweep` and `robustness` share, in
-    :func:`_command`'s form."""
-    flags = ("--seeds", "--seed-list", "--months", "--students", "--out", "--name")
-    return dict(zip(flags, values, strict=True))
-
-
-def _engine_options(
-    workers: int | None, executor: Executor, scheduler: str | None
-) -> dict[str, object]:
-    """The recorded options of where tasks run, shared by every command that runs the model."""
-    return {
-        "--workers": workers,
-        "--executor": executor.value if executor != Executor.process else None,
-        "--scheduler": scheduler,
-    }
 
 
 @contextmanager
@@ -258,30 +325,31 @@ def engine_errors(command: tuple[str, ...]) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _engine(
-    executor: Executor, workers: int | None, scheduler: str | None, quiet: bool
-) -> runner.Engine:
+def _engine(execution: EngineSettings, quiet: bool) -> runner.Engine:
     """The engine of the command's ``--executor``, ``--workers`` and ``--scheduler``."""
     from sim.experiments import runner
 
     progress = runner.Progress(mode="quiet" if quiet else "auto")
-    return runner.Engine(executor.value, workers=workers, scheduler=scheduler, progress=progress)
+    return runner.Engine(
+        execution.executor.value,
+        workers=execution.workers,
+        scheduler=execution.scheduler,
+        progress=progress,
+    )
 
 
-def _execute(
-    plan: RunPlan,
-    executor: Executor,
-    workers: int | None,
-    scheduler: str | None,
-    quiet: bool,
-) -> None:
+def _execute(plan: RunPlan, execution: EngineSettings, quiet: bool) -> None:
     from sim.experiments import runner, store
 
     progress = runner.Progress(mode="quiet" if quiet else "auto")
     resume = f"To resume, run the same command again:\n  {plan.command_line}"
     with engine_errors(plan.command):
         report = runner.execute(
-            plan, executor=executor.value, workers=workers, scheduler=scheduler, progress=progress
+            plan,
+            executor=execution.executor.value,
+            workers=execution.workers,
+            scheduler=execution.scheduler,
+            progress=progress,
         )
     if report.interrupted:
         typer.echo(
@@ -309,19 +377,14 @@ def _execute(
 
 
 @app.command("run")
+@takes("run", "execution")
 def run_command(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario names or TOML files.")],
-    seeds: SeedsOpt = None,
-    seed_list: SeedListOpt = None,
-    months: MonthsOpt = None,
-    students: StudentsOpt = None,
-    out: OutOpt = None,
-    name: NameOpt = None,
-    workers: WorkersOpt = None,
-    executor: ExecutorOpt = Executor.process,
-    scheduler: SchedulerOpt = None,
     agents: AgentsOpt = False,
     quiet: QuietOpt = False,
+    *,
+    run: RunSettings,
+    execution: EngineSettings,
 ) -> None:
     """Run scenarios on common seeds into a resumable Parquet dataset (outputs/NAME/).
 
@@ -330,13 +393,13 @@ def run_command(
     """
     from sim.experiments.plan import PlanError, plan_run
 
-    chosen, problems = _seed_option(seeds, seed_list)
+    chosen, problems = _seed_option(run.seeds, run.seed_list)
     command = _command(
         "run",
         scenarios,
         {
-            **_run_options(seeds, seed_list, months, students, out, name),
-            **_engine_options(workers, executor, scheduler),
+            **run.recorded(),
+            **execution.recorded(),
             "--agents": agents,
             "--quiet": quiet,
         },
@@ -345,10 +408,10 @@ def run_command(
         plan = plan_run(
             scenarios,
             seeds=chosen,
-            months=months,
-            students=students,
-            out=out,
-            name=name,
+            months=run.months,
+            students=run.students,
+            out=run.out,
+            name=run.name,
             agents=agents,
             command=command,
         )
@@ -356,10 +419,11 @@ def run_command(
         _exit_problems(problems + list(err.problems))
     if problems:
         _exit_problems(problems)
-    _execute(plan, executor, workers, scheduler, quiet)
+    _execute(plan, execution, quiet)
 
 
 @app.command("sweep")
+@takes("run", "execution")
 def sweep_command(
     scenario: Annotated[str, typer.Argument(help="The scenario to vary (name or TOML file).")],
     vary: Annotated[
@@ -380,17 +444,11 @@ def sweep_command(
     design_seed: Annotated[
         int, typer.Option("--design-seed", help="Seed of the Latin hypercube.")
     ] = 0,
-    seeds: SeedsOpt = None,
-    seed_list: SeedListOpt = None,
-    months: MonthsOpt = None,
-    students: StudentsOpt = None,
-    out: OutOpt = None,
-    name: NameOpt = None,
-    workers: WorkersOpt = None,
-    executor: ExecutorOpt = Executor.process,
-    scheduler: SchedulerOpt = None,
     agents: AgentsOpt = False,
     quiet: QuietOpt = False,
+    *,
+    run: RunSettings,
+    execution: EngineSettings,
 ) -> None:
     """Run one derived scenario per design point of the varied parameters, like `run`.
 
@@ -402,7 +460,7 @@ def sweep_command(
 
     base = load_or_exit(scenario)
     problems: list[str] = []
-    resolved, chosen = _run_settings([base], seeds, seed_list, months, students, problems)
+    resolved, chosen = _run_settings([base], run, problems)
     built = None
     try:
         built = sweeps.build_sweep(
@@ -415,10 +473,10 @@ def sweep_command(
     except sweeps.SweepError as err:
         problems += err.problems
     if built is not None:
-        problems += out_problems(out or Path("outputs") / (name or built.default_name()))
+        problems += out_problems(run.out or Path("outputs") / (run.name or built.default_name()))
     if problems or built is None:
         _exit_problems(problems)
-    run_name = name or built.default_name()
+    run_name = run.name or built.default_name()
     command = _command(
         "sweep",
         [scenario],
@@ -427,14 +485,14 @@ def sweep_command(
             "--design": design.value if design != SweepDesign.grid else None,
             "--samples": samples,
             "--design-seed": design_seed or None,
-            **_run_options(seeds, seed_list, months, students, out, name),
-            **_engine_options(workers, executor, scheduler),
+            **run.recorded(),
+            **execution.recorded(),
             "--agents": agents,
             "--quiet": quiet,
         },
     )
     plan = runner.RunPlan(
-        out=out or Path("outputs") / run_name,
+        out=run.out or Path("outputs") / run_name,
         scenarios=built.scenarios,
         seeds=chosen,
         agents=agents,
@@ -449,7 +507,7 @@ def sweep_command(
             f"{len(chosen)} seeds into {plan.out}/",
             err=True,
         )
-    _execute(plan, executor, workers, scheduler, quiet)
+    _execute(plan, execution, quiet)
 
 
 RunFolderOpt = Annotated[
@@ -473,6 +531,7 @@ def _run_folder_problems(
 
 
 @app.command("calibrate")
+@takes("execution")
 def calibrate_command(
     scenario: Annotated[
         str, typer.Option("--scenario", "-s", help="Scenario to calibrate (starting point).")
@@ -506,9 +565,8 @@ def calibrate_command(
         ),
     ] = None,
     out: RunFolderOpt = None,
-    workers: WorkersOpt = None,
-    executor: ExecutorOpt = Executor.process,
-    scheduler: SchedulerOpt = None,
+    *,
+    execution: EngineSettings,
 ) -> None:
     """Fit assumption parameters to the calibration targets (simulated method of moments).
 
@@ -542,7 +600,7 @@ def calibrate_command(
             "--method": method,
             "--write": write,
             "--out": out,
-            **_engine_options(workers, executor, scheduler),
+            **execution.recorded(),
         },
     )
 
@@ -561,7 +619,7 @@ def calibrate_command(
         problems = _run_folder_problems(out, folder, (".toml",), "scenario file with --write")
         if problems:
             _exit_problems(problems)
-        with engine_errors(command), _engine(executor, workers, scheduler, quiet=True) as engine:
+        with engine_errors(command), _engine(execution, quiet=True) as engine:
             result = fit(setup, folder, engine=engine, command=command, progress=progress)
         path = write_scenario(result, target, command=shlex.join(command))
     except CalibrationError as exc:
@@ -582,6 +640,7 @@ def calibrate_command(
 
 
 @app.command("sensitivity")
+@takes("execution")
 def sensitivity_command(
     scenario: Annotated[str, typer.Argument(help="Scenario name or file.")],
     metric: Annotated[str, typer.Option("--metric", "-m", help="The metric studied.")],
@@ -620,10 +679,9 @@ def sensitivity_command(
         ),
     ] = None,
     out: RunFolderOpt = None,
-    workers: WorkersOpt = None,
-    executor: ExecutorOpt = Executor.process,
-    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
+    *,
+    execution: EngineSettings,
 ) -> None:
     """Global sensitivity (Morris mu*, sigma) of a metric or a policy effect to assumptions.
 
@@ -662,7 +720,7 @@ def sensitivity_command(
             "--format": fmt.value if fmt != CompareFormat.table else None,
             "--plot": plot,
             "--out": out,
-            **_engine_options(workers, executor, scheduler),
+            **execution.recorded(),
             "--quiet": quiet,
         },
     )
@@ -681,7 +739,7 @@ def sensitivity_command(
         problems = _run_folder_problems(out, folder, (".png", ".svg", ".pdf"), "chart with --plot")
         if problems:
             _exit_problems(problems)
-        with engine_errors(command), _engine(executor, workers, scheduler, quiet) as engine:
+        with engine_errors(command), _engine(execution, quiet) as engine:
             result = run_screen(design, folder, engine=engine, command=command)
     except SensitivityError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -701,6 +759,7 @@ class RobustnessDesign(StrEnum):
 
 
 @app.command("robustness")
+@takes("run", "execution")
 def robustness_command(
     policy: Annotated[str, typer.Argument(help="The policy scenario (name or TOML file).")],
     metric: Annotated[list[str], typer.Option("--metric", "-m", help="Metric (repeat).")],
@@ -731,19 +790,13 @@ def robustness_command(
             "'ci_high < 0' or 'effect > 500'.",
         ),
     ] = "effect < 0",
-    seeds: SeedsOpt = None,
-    seed_list: SeedListOpt = None,
-    months: MonthsOpt = None,
-    students: StudentsOpt = None,
-    out: OutOpt = None,
-    name: NameOpt = None,
-    workers: WorkersOpt = None,
-    executor: ExecutorOpt = Executor.process,
-    scheduler: SchedulerOpt = None,
     fmt: Annotated[
         CompareFormat, typer.Option("--format", "-f", help="Output format.")
     ] = CompareFormat.table,
     quiet: QuietOpt = False,
+    *,
+    run: RunSettings,
+    execution: EngineSettings,
 ) -> None:
     """Is the policy's effect robust to the assumptions, and under which ones does it flip?
 
@@ -766,7 +819,7 @@ def robustness_command(
             problems += [p.format() for p in err.problems]
     if problems:
         _exit_problems(problems)
-    resolved, chosen = _run_settings(loaded, seeds, seed_list, months, students, problems)
+    resolved, chosen = _run_settings(loaded, run, problems)
     if 0 < len(chosen) < 2:
         problems.append("--seeds: at least 2 seeds, for the interval of each point's effect")
     unknown = [m for m in metric if m not in METRICS_BY_NAME or m == "month"]
@@ -800,7 +853,7 @@ def robustness_command(
             problems += err.problems
     if problems or study is None:
         _exit_problems(problems)
-    run_name = name or study.default_name()
+    run_name = run.name or study.default_name()
     command = _command(
         "robustness",
         [policy],
@@ -813,13 +866,13 @@ def robustness_command(
             "--design": design.value if design != RobustnessDesign.lhs else None,
             "--design-seed": design_seed or None,
             "--where": where if where != "effect < 0" else None,
-            **_run_options(seeds, seed_list, months, students, out, name),
-            **_engine_options(workers, executor, scheduler),
+            **run.recorded(),
+            **execution.recorded(),
             "--format": fmt.value if fmt != CompareFormat.table else None,
             "--quiet": quiet,
         },
     )
-    plan = study.run_plan(out or Path("outputs") / run_name, chosen, command, run_name)
+    plan = study.run_plan(run.out or Path("outputs") / run_name, chosen, command, run_name)
     if not quiet:
         typer.echo(
             f"Robustness of {study.policy.name} vs {study.baseline.name}: {study.samples} points "
@@ -827,7 +880,7 @@ def robustness_command(
             f"= {len(plan.tasks)} runs into {plan.out}/",
             err=True,
         )
-    _execute(plan, executor, workers, scheduler, quiet)
+    _execute(plan, execution, quiet)
     with analysis_errors():
         points = robustness.effects(
             plan.out, study.meta(), metric, window, where=dict.fromkeys(metric, where), seeds=chosen
