@@ -18,8 +18,8 @@ in this invocation:
   per-agent rate is lower at a million agents than at 100k, so the ``--mesa-agents`` option
   measures one fixed N for every size instead (the stricter comparison at large sizes).
 * **sweep**: 2 scenarios x 20 seeds at 100k students on every core, through
-``sim.experiments.runner`` (as
-  ``hiresim run`` does, writing the Parquet store) when it is available, else a
+  ``sim.experiments.runner`` (as ``hiresim run`` does, writing the Parquet store) when it is
+  available, else a
   ``ProcessPoolExecutor`` over ``run_scenario``; the JSON records which.
 
 Results go to ``benchmarks/results/scale.json`` (``--out`` to change it).

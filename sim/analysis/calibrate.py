@@ -469,10 +469,9 @@ def fit(
         The result; ``best`` is never worse than ``start``.
 
     Raises:
-        runner.RunError: When the runs cannot be done (:class:`sim.experiments.runner.Interrupted`
-        by
-            Ctrl-C, :class:`sim.experiments.runner.TasksFailed`, a run folder holding other
-            definitions).
+        runner.RunError: When the runs cannot be done
+            (:class:`sim.experiments.runner.Interrupted` by Ctrl-C,
+            :class:`sim.experiments.runner.TasksFailed`, a run folder holding other definitions).
     """
     folder = Path(out)
     with runner.engine_or_default(engine) as running:

@@ -466,10 +466,9 @@ def run_screen(
         command: The command line, recorded in the run folder's manifest.
 
     Raises:
-        runner.RunError: When the runs cannot be done (:class:`sim.experiments.runner.Interrupted`
-        by
-            Ctrl-C, :class:`sim.experiments.runner.TasksFailed`, a run folder holding other
-            definitions).
+        runner.RunError: When the runs cannot be done
+            (:class:`sim.experiments.runner.Interrupted` by Ctrl-C,
+            :class:`sim.experiments.runner.TasksFailed`, a run folder holding other definitions).
     """
     from sim.experiments import runner
 

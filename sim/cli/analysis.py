@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
+from typing import Annotated, Literal, TypedDict
 
 import typer
 
-if TYPE_CHECKING:
-    pass
 from sim.cli.common import (
     BaselineOpt,
     BootstrapOpt,

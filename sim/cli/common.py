@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -15,10 +15,6 @@ from sim.inputs.scenario import (
     ScenarioError,
     load_scenario,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 app = typer.Typer(
     name="hiresim",

@@ -5,21 +5,18 @@ from __future__ import annotations
 import textwrap
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from sim.analysis import docs
+from sim.cli.common import app, load_or_exit
 from sim.inputs.scenario import (
     ScenarioError,
     default_scenario,
     list_scenarios,
     load_scenario,
 )
-
-if TYPE_CHECKING:
-    pass
-from sim.cli.common import app, load_or_exit
 
 
 class ParamsFormat(StrEnum):
