@@ -202,27 +202,3 @@ def test_seed_window_means_use_only_the_window_and_skip_nan() -> None:
     assert undefined[1] == 1.0 and math.isnan(undefined[2])
     one_seed = pa.table({"month": [1, 2, 3], "x": [1.0, 2.0, 101.0]})
     assert seed_window_means(one_seed, "x", (2, 3)) == {0: 51.5}
-
-
-# ==================================================================== layers
-
-
-@pytest.mark.parametrize(
-    ("module", "allowed"),
-    [
-        ("store", {"sim", "sim.observe.groups"}),  # experiments: reads run folders, no analysis
-        ("tables", set()),
-        ("stats", {"sim.experiments.store"}),
-    ],
-)
-def test_shared_modules_import_only_lower_layers(module: str, allowed: set[str]) -> None:
-    import ast
-
-    source = (Path(__file__).parents[1] / "sim" / f"{module}.py").read_text()
-    imported = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sim":
-            imported.add(node.module)
-        elif isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names if a.name.split(".")[0] == "sim"}
-    assert imported <= allowed
