@@ -622,3 +622,22 @@ def test_shipped_scenario_reports_every_metric_without_nan_after_month_12(name: 
     for column in METRIC_NAMES:
         values = late.column(column).to_numpy(zero_copy_only=False).astype(float)
         assert not np.isnan(values).any(), f"{name}: {column} has NaN after month 12"
+
+
+def test_a_month_without_vacancies_lists_the_unemployed_and_finds_them_no_jobs() -> None:
+    """Demand cut to a tenth with pay below productivity: months come with no open vacancy. The
+    round still lists the unemployed, so the job-finding rate is 0 of them, not undefined (a case
+    hypothesis found)."""
+    scenario = (
+        load_scenario("ai_literacy")
+        .with_params(
+            {
+                "employers.base_salary_business": 10000.0,
+                "employers.ai_skill_productivity": 0.0,
+                "market.demand_cycle": 0.1,
+            }
+        )
+        .with_run(months=12, students=1000, burn_in_months=0)
+    )
+    _, recorder = run_checked(scenario, 5)
+    assert any(r["open_vacancies"] == 0 and r["job_finding_rate"] == 0.0 for r in recorder.rows)

@@ -209,8 +209,8 @@ def match(
     filled vacancies from it.
     """
     n_vac = stock.size
-    if n_vac == 0:
-        return MarketRound(0, 0, Hires.none())
+    if n_vac == 0:  # nobody can be hired; the unemployed are still listed (job-finding rate 0)
+        return MarketRound(0, 0, Hires.none(), _unemployed(pop, pop.employer != NO_EMPLOYER))
     seekers = _seekers(pop, p, rng)
     per_seeker = int(p["market.applications_per_seeker"])
     n_apps = per_seeker * seekers.n_full + (seekers.rows.size - seekers.n_full)
@@ -253,11 +253,16 @@ class _Seekers:
     n_full: int
 
 
+def _unemployed(pop: Population, has_job: np.ndarray) -> np.ndarray:
+    """Rows of the unemployed people of the labour force, ascending."""
+    # In the labour force and not employed (for booleans, a > b is a & ~b: one pass fewer).
+    return np.flatnonzero(np.greater(pop.status >= GRADUATE, has_job))
+
+
 def _seekers(pop: Population, p: Params, rng: np.random.Generator) -> _Seekers:
     """This month's seekers; on-the-job searchers are drawn from ``rng``."""
     has_job = pop.employer != NO_EMPLOYER
-    # In the labour force and not employed (for booleans, a > b is a & ~b: one pass fewer).
-    unemployed = np.flatnonzero(np.greater(pop.status >= GRADUATE, has_job))
+    unemployed = _unemployed(pop, has_job)
     students = searching_students(pop, p)
     # On-the-job search: rows drawn sparsely with the probability, the employed ones kept.
     drawn = bernoulli_positions(rng, has_job.size, p["market.on_the_job_search_prob"])
