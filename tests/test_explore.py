@@ -412,6 +412,7 @@ def _choose(page, dropdown: str, label: str) -> None:
     page.keyboard.press("Escape")
 
 
+@pytest.mark.browser
 def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     requests: list[str] = []
@@ -485,6 +486,7 @@ def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path)
     page.close()
 
 
+@pytest.mark.browser
 def test_report_tables_fit_the_page(browser, tiny_run: Path, tmp_path: Path) -> None:
     """The static report at 1400 px: wide tables scroll inside their box, the page does not."""
     from sim.report import report
