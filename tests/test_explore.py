@@ -450,7 +450,7 @@ def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path)
     premium = page.locator('input[id*="employers.premium_share"]')
     premium.fill("0.45")
     premium.press("Tab")
-    for key, value in (("students", 2000), ("seeds", 2), ("months", 12)):
+    for key, value in (("students", 500), ("seeds", 2), ("months", 12)):
         page.fill(f"#wi-{key}", str(value))
         page.press(f"#wi-{key}", "Tab")
     page.click("#wi-run")
