@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiments.simulate import run_scenario
 from sim.inputs.params import defaults
 from sim.inputs.scenario import Scenario, load_scenario, loads_scenario
 from sim.model import demand, market
 from sim.model.agents import EmployerTable
 from sim.model.model import HiringModel
 from sim.model.vacancies import VacancyStock
+from tests.runs import run_metrics
 
 SEEDS = (1, 2, 3)
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -37,7 +37,7 @@ def small(name: str = "baseline", months: int = 36, **params: object) -> Scenari
 
 
 def window_mean(sc: Scenario, seed: int, column: str, first: int, last: int) -> float:
-    table = run_scenario(sc, seed).metrics.to_pandas()
+    table = run_metrics(sc, seed).to_pandas()
     return float(table[(table.month >= first) & (table.month <= last)][column].mean())
 
 
@@ -249,7 +249,7 @@ def test_some_final_year_students_hold_offers_at_graduation() -> None:
 
 def test_search_before_graduation_flattens_the_graduation_saw_tooth() -> None:
     def amplitude(sc: Scenario, seed: int) -> float:
-        table = run_scenario(sc, seed).metrics.to_pandas()
+        table = run_metrics(sc, seed).to_pandas()
         table = table[table.month > 12]
         by_month = table.groupby((table.month - 1) % 12)["recent_grad_unemployment_rate"].mean()
         return float(by_month.max() - by_month.min())

@@ -413,6 +413,7 @@ def _choose(page, dropdown: str, label: str) -> None:
     page.keyboard.press("Escape")
 
 
+@pytest.mark.browser
 def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     requests: list[str] = []
@@ -450,7 +451,7 @@ def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path)
     premium = page.locator('input[id*="employers.premium_share"]')
     premium.fill("0.45")
     premium.press("Tab")
-    for key, value in (("students", 2000), ("seeds", 2), ("months", 12)):
+    for key, value in (("students", 500), ("seeds", 2), ("months", 12)):
         page.fill(f"#wi-{key}", str(value))
         page.press(f"#wi-{key}", "Tab")
     page.click("#wi-run")
@@ -486,6 +487,7 @@ def test_page_end_to_end(browser, page_url: str, tiny_run: Path, tmp_path: Path)
     page.close()
 
 
+@pytest.mark.browser
 def test_report_tables_fit_the_page(browser, tiny_run: Path, tmp_path: Path) -> None:
     """The static report at 1400 px: wide tables scroll inside their box, the page does not."""
     from sim.analysis.report import report

@@ -14,11 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.experiments.simulate import run_scenario
 from sim.inputs.scenario import Scenario, load_scenario, loads_scenario
 from sim.model.model import HiringModel
 from sim.model.population import GRADUATE
 from sim.observe.recorder import MonthlyRecorder
+from tests.runs import run_metrics
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = (1, 2, 3)
@@ -36,7 +36,7 @@ def scenario(
 
 def metrics(sc: Scenario) -> list[pa.Table]:
     """The monthly metrics of ``sc`` for each seed of :data:`SEEDS`."""
-    return [run_scenario(sc, seed).metrics for seed in SEEDS]
+    return [run_metrics(sc, seed) for seed in SEEDS]
 
 
 def window(table: pa.Table, column: str, first: int, last: int) -> np.ndarray:

@@ -118,12 +118,23 @@ def test_comparison_table_matches_compare(run_dir: Path, page: tuple[Path, str])
         assert f'<td class="num">{row[6]}</td>' in text.replace("&#x27;", "'")
 
 
-def test_text_is_escaped(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def odd_page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The report of a run whose policy's description is HTML and with one task failed."""
     nasty = FakeScenario(
         "nasty", effect=0.01, description='<script>alert("x")</script> & <a href="http://e.x">'
     )
-    run = make_run(tmp_path / "r", [BASELINE, nasty])
-    text = build_report(run)
+    run = make_run(tmp_path_factory.mktemp("odd") / "r", [BASELINE, nasty])
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["tasks"].append(
+        {"scenario": "extra", "seed": 1, "status": "failed", "error": "ValueError: boom <1>"}
+    )
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    return build_report(run)
+
+
+def test_text_is_escaped(odd_page: str) -> None:
+    text = odd_page
     assert "<script>" not in text and 'href="http://e.x"' not in text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;" in text
 
@@ -141,14 +152,8 @@ def test_missing_baseline_is_said(tmp_path: Path) -> None:
     assert "No baseline scenario 'baseline'" in text
 
 
-def test_failed_tasks_are_listed(tmp_path: Path) -> None:
-    run = make_run(tmp_path / "r", [BASELINE, POLICY])
-    manifest = json.loads((run / "manifest.json").read_text())
-    manifest["tasks"].append(
-        {"scenario": "extra", "seed": 1, "status": "failed", "error": "ValueError: boom <1>"}
-    )
-    (run / "manifest.json").write_text(json.dumps(manifest))
-    text = " ".join(_parse(build_report(run)).text)
+def test_failed_tasks_are_listed(odd_page: str) -> None:
+    text = " ".join(_parse(odd_page).text)
     assert "1 task(s) failed" in text and "ValueError: boom <1>" in text
 
 

@@ -146,7 +146,20 @@ def _metric_files(out: Path) -> int:
 
 
 def test_a_killed_screen_resumes_to_the_same_result(tmp_path: Path) -> None:
-    args = ["sensitivity", "full_blueprint", "--effect-vs", "baseline", "-m", "mc_holder_share"]
+    # The shipped pair with 12 burn-in months instead of 60 (as tiny_baseline): 12 runs of 24
+    # months, not 72.
+    for name, parent in (("policy", "full_blueprint"), ("base", "baseline")):
+        (tmp_path / f"{name}.toml").write_text(
+            f'name = "{name}"\ndescription = "{parent}, shorter burn-in."\n'
+            f'extends = "{parent}"\n[run]\nburn_in_months = 12\n'
+        )
+    args = [
+        "sensitivity",
+        str(tmp_path / "policy.toml"),
+        "--effect-vs",
+        str(tmp_path / "base.toml"),
+    ]
+    args += ["-m", "mc_holder_share"]
     args += ["--params", f"{HAZARD},{GENAI}", "--samples", "2", "--seeds", "1"]
     args += ["--students", "200", "--months", "12", "--format", "json", "--workers", "1"]
     killed, clean = tmp_path / "killed", tmp_path / "clean"
