@@ -28,7 +28,7 @@ EVIDENCE_IDS = (
     "B2",
     "B3",
 )
-"""The report figures of shared/reference/evidence.md section A."""
+"""The report figures of docs/evidence.md section A."""
 
 PARAMS = list(REGISTRY.values())
 REPORT_PARAMS = [p for p in PARAMS if p.source_kind == "report"]

@@ -3,12 +3,13 @@
 Each parameter is declared once, here, with its default, unit, valid range (or choices), a
 one-line description, the kind of source (``report``, ``derived``, ``literature`` or
 ``assumption``) and the source itself. Report figures cite the evidence ids of
-``shared/reference/evidence.md`` (S1, E2, L1, ...). Survey figures are *stated attitudes*; where
+``docs/evidence.md`` (S1, E2, L1, ...). Survey figures are *stated attitudes*; where
 one drives behaviour, a separate ``*_conversion`` parameter (an assumption unless sourced) says how
 much of the stated figure becomes behaviour, so an analyst can discount it.
 
 Calibration targets (figures the model should reproduce rather than consume) are declared in
-:data:`TARGETS`. Every report figure of evidence.md section A is either a parameter or a target.
+:data:`TARGETS`. Every report figure of ``docs/evidence.md`` section A is either a parameter or a
+target.
 """
 
 from __future__ import annotations
