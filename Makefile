@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-fast lint typecheck format bench docs results clean
 
+# uv (a dev dependency, also what scripts/test-matrix builds its environments with) installs the
+# project in about 13 s here, pip in about 80 s.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,explore]"
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[dev,explore]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,10 +31,13 @@ run: $(STAMP)
 	@echo "report.html); e.g."
 	@echo "  python -c \"import pandas as pd; print(pd.read_parquet('outputs/demo/metrics'))\""
 
-# Lint and type-check, then the suite here, on Python 3.12 and 3.13 and with the lowest admitted
-# versions, two at a time (scripts/test-matrix).
-test: lint
-	scripts/test-matrix --main
+# Lint, then the suite here, on Python 3.12 and 3.13 and with the lowest admitted versions, two
+# at a time (scripts/test-matrix), with the type check beside them.
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@# The type check runs beside the suites (one process for about 20 s).
+	$(VENV)/bin/mypy & mypy=$$!; scripts/test-matrix --main; rc=$$?; wait $$mypy || rc=1; exit $$rc
 
 # Lint, type-check and the suite on this Python only: for day-to-day work.
 test-fast: lint

@@ -12,3 +12,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "browser: drives the explorer page in Chromium (scripts/test-matrix runs these on the "
         "main leg only: the page's Python code paths are tested on every leg without a browser)",
     )
+    config.addinivalue_line(
+        "markers",
+        "bench: runs the benchmark script (scripts/test-matrix runs these on the main leg only: "
+        "it is a developer's tool, run on demand on this machine; what it runs, run_scenario "
+        "and the runner, is tested on every leg)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "law: a statistical test of a sampling law over thousands of draws (scripts/test-matrix "
+        "runs these on the main leg only: they test numpy's arithmetic, which is the same code on "
+        "every Python; every other test of the same functions runs on every leg)",
+    )

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.bench  # scripts/test-matrix: the main leg only
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

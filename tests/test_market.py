@@ -103,6 +103,7 @@ def _statistics(draw, market_args: dict, n_draws: int, seed: int) -> dict[str, n
     }
 
 
+@pytest.mark.law  # scripts/test-matrix: the main leg only
 @pytest.mark.parametrize("name", sorted(MARKETS))
 def test_screened_applications_have_the_law_of_the_per_application_process(name: str) -> None:
     args, n_draws = MARKETS[name], 6000
