@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# About 30 s on 2 idle cores (2 x 40 runs of 20k students, 120 months, plus compare, plots, report).
+# About 2 minutes on 2 idle cores (2 x 40 runs of 20k students, 120 months, in about 90 s, then
+# compare, plots and the report).
 # Re-running resumes: finished runs are kept and skipped.
 run: $(STAMP)
 	$(HIRESIM) run baseline full_blueprint --seeds 40 --students 20000 --out outputs/demo
