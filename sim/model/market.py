@@ -54,9 +54,9 @@ class MarketRound:
         hires: The hires made: jobs that start now and offers accepted by final-year students
             (their jobs start at graduation).
         unemployed_seekers: Rows of the unemployed people of the labour force when the round
-            began, ascending (None when the round did not list them). No one loses a job or
-            leaves the labour force during a round, so those of them still without a job after it
-            are exactly the unemployed people of the labour force then.
+            began, ascending (every round lists them; None only before the first round). No one
+            loses a job or leaves the labour force during a round, so those of them still without
+            a job after it are exactly the unemployed people of the labour force then.
         filled: Positions in the stock of the vacancies filled, ascending.
         lifetime_applications: Applications each filled vacancy received since it was posted,
             this month's included.
