@@ -133,22 +133,31 @@ def test_rows_beyond_an_ability_cut_follow_new_freed_and_appended_rows(
 
 
 @pytest.mark.parametrize("name", ["baseline", "recession"])
-def test_view_unemployed_rows_equal_a_full_scan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+def test_view_rows_and_counts_equal_a_full_scan(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     original = metrics.MonthView.of.__func__
     listed: list[bool] = []
+    moved: list[bool] = []
 
-    def checked(cls: type, model: HiringModel) -> metrics.MonthView:
-        view = original(cls, model)
+    def checked(
+        cls: type, model: HiringModel, previous: metrics.MonthView | None = None
+    ) -> metrics.MonthView:
+        view = original(cls, model, previous)
         pop = model.population
         scan = np.flatnonzero((pop.status >= GRADUATE) & (pop.employer < 0))
         np.testing.assert_array_equal(view.unemployed, scan)
+        # The counts moved from last month's view equal a count of every row.
+        np.testing.assert_array_equal(
+            view.people, np.bincount(view.state, minlength=metrics.N_STATES)
+        )
         listed.append(model.record.market_round.unemployed_seekers is not None)
+        moved.append(previous is not None)
         return view
 
     monkeypatch.setattr(metrics.MonthView, "of", classmethod(checked))
     scenario = load_scenario(name).with_run(students=2000, months=30, burn_in_months=6)
     HiringModel(scenario, 5, observers=[MonthlyRecorder()]).run()
     assert len(listed) == 30 and any(listed)
+    assert moved.count(True) == 29  # every month after the first from the month before
 
 
 @pytest.mark.parametrize("name", ["baseline", "full_blueprint"])

@@ -30,10 +30,11 @@ class MonthlyRecorder:
     def __init__(self, groups: bool = True) -> None:
         self.rows: list[dict[str, float]] = []
         self.groups = GroupRecorder() if groups else None
+        self._view: metrics.MonthView | None = None
 
     def __call__(self, model: HiringModel) -> None:
         """Record the model's current month."""
-        view = metrics.MonthView.of(model)
+        view = self._view = metrics.MonthView.of(model, self._view)
         self.rows.append(metrics.collect(model, view))
         if self.groups is not None:
             self.groups.collect(model, view)
