@@ -6,13 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.sampling import (
-    DENSE_ABOVE,
-    bernoulli_positions,
-    bernoulli_subset,
-    bernoulli_where,
-    categorical,
-)
+from sim.model.sampling import bernoulli_positions, bernoulli_subset, categorical
 
 
 @settings(max_examples=200, deadline=None)
@@ -80,44 +74,6 @@ def test_subset_keeps_order_of_rows() -> None:
     picked = bernoulli_subset(np.random.default_rng(1), rows, 0.05)
     assert np.all(np.isin(picked, rows))
     assert np.all(np.diff(picked) > 0)
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    n=st.integers(0, 3000),
-    density=st.floats(0.0, 1.0),
-    p=st.one_of(st.sampled_from([0.0, 1.0, DENSE_ABOVE]), st.floats(0.0, 1.0)),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_where_selects_ascending_members_only(n: int, density: float, p: float, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    mask = rng.random(n) < density
-    picked = bernoulli_where(rng, mask, p)
-    assert picked.dtype == np.int64
-    assert np.all(np.diff(picked) > 0)
-    assert np.all(mask[picked])
-    if p <= 0:
-        assert picked.size == 0
-    if p >= 1:
-        np.testing.assert_array_equal(picked, np.flatnonzero(mask))
-
-
-def test_where_selects_each_member_with_probability_p() -> None:
-    # Members only, each independently with p: per-member hit counts are Binomial(reps, p) and
-    # non-members are never hit; the same law as bernoulli_subset over the listed members.
-    rng = np.random.default_rng(99)
-    mask = np.zeros(200, dtype=bool)
-    mask[rng.choice(200, 60, replace=False)] = True
-    for p in (0.04, 0.6):  # the sparse draw over every position, and the dense listing
-        reps = 6000
-        hits = np.zeros(mask.size)
-        for _ in range(reps):
-            hits[bernoulli_where(rng, mask, p)] += 1
-        assert not hits[~mask].any()
-        expected = reps * p
-        chi2 = float((((hits[mask] - expected) ** 2) / (expected * (1 - p))).sum())
-        k = int(mask.sum())
-        assert chi2 < k + 5 * np.sqrt(2 * k), (p, chi2)
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,7 +12,7 @@ import numpy as np
 from sim.inputs.params import DISCIPLINES, Params
 from sim.model.agents import UniversityTable
 from sim.model.population import DROPOUT, ENROLLED, GRADUATE, NO_EMPLOYER, Population
-from sim.model.sampling import bernoulli_where, categorical
+from sim.model.sampling import bernoulli_subset, categorical
 
 
 def enrolment_lift(p: Params, unis: UniversityTable) -> np.ndarray:
@@ -105,10 +105,11 @@ def progress(
         The rows of this month's ``(graduates, dropouts)``.
     """
     enrolled = pop.status == ENROLLED
+    rows = np.flatnonzero(enrolled)
 
     # Events of a few per cent a month are drawn sparsely (sim.model.sampling): each student is
     # redrawn with the redraw hazard, and the new state is drawn for the redrawn only.
-    redraw = bernoulli_where(rng, enrolled, p["students.engagement_redraw_hazard"])
+    redraw = bernoulli_subset(rng, rows, p["students.engagement_redraw_hazard"])
     engaged = engaged_probability(p, unis)[pop.university[redraw]]
     pop.engaged[redraw] = rng.random(redraw.size) < engaged
 
@@ -123,7 +124,7 @@ def progress(
     engaged_hazard = p["students.dropout_hazard_engaged"]
     disengaged_hazard = p["students.dropout_hazard_disengaged"]
     larger = max(engaged_hazard, disengaged_hazard)
-    maybe = bernoulli_where(rng, enrolled, larger)
+    maybe = bernoulli_subset(rng, rows, larger)
     hazard = np.where(pop.engaged[maybe], engaged_hazard, disengaged_hazard)
     drop = maybe[rng.random(maybe.size) * larger < hazard]
 

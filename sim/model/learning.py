@@ -20,7 +20,7 @@ from sim.inputs.params import DISCIPLINES, TECHNICAL_DISCIPLINES, Params
 from sim.model.agents import UniversityTable
 from sim.model.expectations import NO_RESPONSE, Response
 from sim.model.population import ENROLLED, FREE, MC_GENAI, MC_REGULAR, NEVER, Population
-from sim.model.sampling import bernoulli_positions
+from sim.model.sampling import bernoulli_positions, bernoulli_subset
 
 TECHNICAL = np.array([d in TECHNICAL_DISCIPLINES for d in DISCIPLINES])
 
@@ -181,23 +181,21 @@ def _draw_candidates(
         largest propensity (the rest cannot start).
     """
     multiplier, embedded = rates.case, rates.embedded
+    can_start = pop.mc_end_month == NEVER
     high, above = _factor_above(pop, selection, FACTOR_BOUND)
     margin = 1 + 1e-6  # covers float32 rounding of the factor
     left_bound = min(multiplier[0] * FACTOR_BOUND * margin, 1.0)
     studying_bound = min((multiplier[1:].max() * FACTOR_BOUND + embedded) * margin, 1.0)
-
-    def can_start(rows: np.ndarray) -> np.ndarray:
-        return pop.mc_end_month[rows] == NEVER
-
-    # Each group is drawn among all rows and kept where members, which is cheaper than listing
-    # the members first. a > b is a & ~b for booleans: can start and not high.
+    # Those who left (half the rows): drawn among all rows and kept where members, which is
+    # cheaper than listing the members first.
     left = bernoulli_positions(rng, pop.capacity, left_bound)
-    left = left[(pop.status[left] > ENROLLED) & np.greater(can_start(left), high[left])]
-    studying = bernoulli_positions(rng, pop.capacity, studying_bound)
-    studying = studying[
-        (pop.status[studying] == ENROLLED) & np.greater(can_start(studying), high[studying])
-    ]
-    above = above[can_start(above) & (pop.status[above] != FREE)]
+    # can_start > high: can start and not high (for booleans, a > b is a & ~b).
+    left = left[(pop.status[left] > ENROLLED) & np.greater(can_start[left], high[left])]
+    studying = pop.status == ENROLLED
+    studying &= can_start
+    studying[above] = False  # the rows of ~high: about 1 in 100
+    studying = bernoulli_subset(rng, np.flatnonzero(studying), studying_bound)
+    above = above[can_start[above] & (pop.status[above] != FREE)]
     groups = (  # (candidates, bound, largest case multiplier, largest embedded rate)
         (left, left_bound, multiplier[0], 0.0),
         (studying, studying_bound, multiplier[1:].max(), embedded),

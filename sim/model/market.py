@@ -37,7 +37,7 @@ from sim.model.population import (
     Population,
     reset_rows,
 )
-from sim.model.sampling import bernoulli_positions, bernoulli_where
+from sim.model.sampling import bernoulli_positions
 from sim.model.vacancies import VacancyStock
 from sim.model.wages import Hires
 
@@ -265,7 +265,8 @@ def _seekers(pop: Population, p: Params, rng: np.random.Generator) -> _Seekers:
     unemployed = _unemployed(pop, has_job)
     students = searching_students(pop, p)
     # On-the-job search: rows drawn sparsely with the probability, the employed ones kept.
-    on_the_job = bernoulli_where(rng, has_job, p["market.on_the_job_search_prob"])
+    drawn = bernoulli_positions(rng, has_job.size, p["market.on_the_job_search_prob"])
+    on_the_job = drawn[np.flatnonzero(has_job[drawn])]
     rows = np.concatenate([unemployed, students, on_the_job])
     return _Seekers(rows, unemployed, students, unemployed.size + students.size)
 

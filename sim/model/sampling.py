@@ -63,22 +63,6 @@ def bernoulli_subset(rng: np.random.Generator, rows: np.ndarray, p: float) -> np
     return rows[bernoulli_positions(rng, rows.size, p)]
 
 
-def bernoulli_where(rng: np.random.Generator, mask: np.ndarray, p: float) -> np.ndarray:
-    """The positions where ``mask`` holds, each kept independently with probability ``p``.
-
-    Drawn over every position and kept where ``mask`` holds: the same law as
-    ``bernoulli_subset(rng, np.flatnonzero(mask), p)`` without listing the members, which at
-    a few per cent costs more than the extra gaps (a dense ``p`` lists them instead).
-
-    Returns:
-        The selected positions (int64, ascending).
-    """
-    if p > DENSE_ABOVE:
-        return bernoulli_subset(rng, np.flatnonzero(mask), p)
-    drawn = bernoulli_positions(rng, mask.size, p)
-    return drawn[np.flatnonzero(mask[drawn])]
-
-
 def categorical(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     """Categories drawn with probabilities ``p``: ``rng.choice(p.size, size=size, p=p)`` exactly.
 
