@@ -56,3 +56,17 @@ def test_scale_with_one_size_reports_no_scaling(tmp_path: Path) -> None:
     assert [s["students"] for s in result["sizes"]] == [10_000]
     assert result["scaling"] == {}
     assert set(result["mesa_ratio"]) == {"10000"}
+
+
+def test_scale_repeats_report_the_fastest_of_each(tmp_path: Path) -> None:
+    result, stdout = _scale(
+        tmp_path / "rep.json", "--sizes", "10000", "--no-sweep", "--repeat", "2"
+    )
+    (size,) = result["sizes"]
+    assert len(size["repetitions"]) == 2
+    assert round(size["wall_seconds"], 2) == min(size["repetitions"])
+    mesa = result["mesa"]["10000"]
+    assert len(mesa["repetitions"]) == 2
+    assert mesa["agent_steps_per_second"] == max(mesa["repetitions"])
+    assert set(result["mesa_ratio_of_medians"]) == {"10000"}
+    assert "best of 2" in stdout and "medians" in stdout
