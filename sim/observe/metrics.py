@@ -3,9 +3,10 @@
 A reporter is a named function of the model and the month's view; :func:`collect` calls them all
 at the end of a month. The view (:class:`MonthView`) packs each person's state (status, job,
 MCs, discipline, ability quartile, university type...) into 14 bits and counts the people in each
-state with one ``bincount``, so that a count-type metric is a sum over a set of states, not a pass
-over the population; the view also holds the rows of the employed (for the salary Gini) and of the
-unemployed (for spell lengths). Hire-based metrics read the month's hires.
+state (last month's counts, moved for the rows whose state changed), so that a count-type metric
+is a sum over a set of states, not a pass over the population; the view also holds the rows of
+the employed (for the salary Gini) and of the unemployed (for spell lengths). Hire-based metrics
+read the month's hires.
 """
 
 from __future__ import annotations
