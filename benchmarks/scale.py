@@ -275,7 +275,15 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
     sizes: list[dict[str, object]] = []
     months = settings["months"]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"baseline scenario, seed {seed}, groups table {'on' if groups else 'off'}; load {load}")
+    from sim.experiments import store
+
+    v = store.versions()
+    print(
+        f"baseline scenario, seed {seed}, groups table {'on' if groups else 'off'}; "
+        f"hiresim {v['hiresim.version']}, Python {platform.python_version()}, "
+        f"numpy {v['numpy.version']}, Mesa {v['mesa.version']} (the reference's Mesa: the ratio "
+        f"depends on it); load {load}"
+    )
     print(
         f"{'students':>10} {'wall s':>8} {'cpu s':>8} {'proc s':>8} {'student-steps/s':>16} "
         f"{'peak RSS MB':>12}"
@@ -377,8 +385,6 @@ def run(settings: dict[str, object], seed: int, groups: bool) -> dict[str, objec
     checks = _targets(sizes, scaling, ratio, sw)
     for name, c in checks.items():
         print(f"target {name}: {c['value']} -> {'met' if c['met'] else 'NOT met'}")
-
-    from sim.experiments import store
 
     return {
         "benchmark": "scale",
