@@ -679,6 +679,17 @@ def default_path(
     return path / "plots" / f"{kind or 'timeseries'}-{metric}.png"
 
 
+def _image_path(out: Path | str) -> Path:
+    """``out`` as a path, or a PlotError when its suffix is not an image format we write."""
+    out = Path(out)
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise PlotError(
+            f"unsupported image format {out.suffix or '(none)'!r} for {out}; use "
+            f"{', '.join(IMAGE_SUFFIXES)}"
+        )
+    return out
+
+
 def save(fig: Figure, data: pa.Table, out: Path | str, *, dpi: int = 150) -> Path:
     """Write a figure (format by suffix) and its data as CSV beside it (same stem).
 
@@ -688,12 +699,7 @@ def save(fig: Figure, data: pa.Table, out: Path | str, *, dpi: int = 150) -> Pat
     Raises:
         PlotError: When the suffix is not ``.png``, ``.svg`` or ``.pdf``.
     """
-    out = Path(out)
-    if out.suffix.lower() not in IMAGE_SUFFIXES:
-        raise PlotError(
-            f"unsupported image format {out.suffix or '(none)'!r} for {out}; use "
-            f"{', '.join(IMAGE_SUFFIXES)}"
-        )
+    out = _image_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi)
     out.with_suffix(".csv").write_text(table_to_csv(data))
@@ -743,12 +749,8 @@ def plot(
         The image path; the data is at the same path with suffix ``.csv``.
     """
     run = as_run(run)
-    target = Path(out) if out is not None else default_path(run, metric, kind, by)
-    if target.suffix.lower() not in IMAGE_SUFFIXES:
-        raise PlotError(
-            f"unsupported image format {target.suffix or '(none)'!r} for {target}; use "
-            f"{', '.join(IMAGE_SUFFIXES)}"
-        )
+    # The format is checked before the figure is built, not only when it is saved.
+    target = _image_path(out if out is not None else default_path(run, metric, kind, by))
     fig, data = figure(
         run,
         metric,
