@@ -56,20 +56,29 @@ WHO_GAINS_KINDS: tuple[str, ...] = ("discipline", "ability_quartile")
 WHO_GAINS_METRICS: tuple[str, ...] = ("recent_grad_unemployment_rate", "mean_starting_salary")
 """Group outcomes of the report's "Who gains" section."""
 
-_CSS = """
+TABLE_CSS = """
+.table-box { overflow-x: auto; max-width: 100%; }
+th { background: #f2f2f2; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.sig td { background: #eef5fb; }
+tr.gap td { border-top: 2px solid #999; font-style: italic; }
+"""
+"""How tables look wherever hiresim draws them (the report, the explorer): the header, the
+numeric cells and the row types (``sig``, ``gap``) of :mod:`sim.analysis.compare` tables. Each
+page sets its own ``table`` and ``th, td`` sizes first."""
+
+_CSS = (
+    """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
        max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { font-size: 1.05em; }
-.table-box { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.55em; vertical-align: top; }
-th { background: #f2f2f2; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.sig td { background: #eef5fb; }
-tr.gap td { border-top: 2px solid #999; font-style: italic; }
-tr.total td { font-weight: 600; }
+"""
+    + TABLE_CSS
+    + """tr.total td { font-weight: 600; }
 code { font-size: 0.92em; background: #f5f5f5; padding: 0 0.2em; }
 .note { color: #444; font-size: 0.9em; }
 .warn { color: #9a3412; }
@@ -80,6 +89,7 @@ dl.summary { display: grid; grid-template-columns: max-content auto; gap: 0.2em 
 dl.summary dt { font-weight: 600; }
 dl.summary dd { margin: 0; }
 """
+)
 
 
 def _e(x: object) -> str:

@@ -26,6 +26,7 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sim.analysis.compare import CompareError
+from sim.analysis.report import TABLE_CSS
 from sim.explore import views, whatif
 from sim.explore.views import Selection, Table
 from sim.inputs.params import REGISTRY, Param
@@ -38,7 +39,8 @@ POLL_MS = 700
 RUN_POLL_MS = 4000
 """How often the page checks whether the chosen run folder changed (a run still being written)."""
 
-_CSS = """
+_CSS = (
+    """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
        margin: 1em 2em; color: #222; line-height: 1.4; }
 h1 { font-size: 1.5em; margin: 0 0 0.2em 0; }
@@ -48,14 +50,11 @@ h3 { font-size: 1.02em; margin: 1em 0 0.3em 0; }
 .control { display: flex; flex-direction: column; min-width: 12em; }
 .control.wide { min-width: 28em; flex: 1; }
 .control label, .label { font-size: 0.85em; color: #444; margin-bottom: 0.15em; }
-.table-box { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.86em; }
 th, td { border: 1px solid #d0d0d0; padding: 0.2em 0.5em; vertical-align: top; }
-th { background: #f2f2f2; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.sig td { background: #eef5fb; }
-tr.gap td { border-top: 2px solid #999; font-style: italic; }
-.note { color: #444; font-size: 0.85em; max-width: 75em; }
+"""
+    + TABLE_CSS
+    + """.note { color: #444; font-size: 0.85em; max-width: 75em; }
 .error { color: #9a3412; white-space: pre-wrap; font-family: ui-monospace, monospace;
          font-size: 0.88em; }
 .ok { color: #166534; }
@@ -71,6 +70,7 @@ table.params td.src { font-size: 0.85em; color: #555; max-width: 36em; }
 progress { width: 24em; height: 1.1em; }
 button { padding: 0.35em 0.9em; margin-right: 0.6em; font-size: 0.95em; cursor: pointer; }
 """
+)
 
 _INDEX = (
     """<!DOCTYPE html>
